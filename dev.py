@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Set up and run the book on a fresh machine with nothing but Python 3.11.
+
+    python3 dev.py book     # create .venv, install the locked dependencies, build _build/html
+    python3 dev.py test     # the same set-up, then run the whole test suite
+    python3 dev.py lock     # re-resolve the dependencies and rewrite requirements.lock
+
+Only the standard library is used here, because nothing else is installed yet.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("SCHOOLCOLLAB_VENV", ROOT / ".venv"))
+LOCK = ROOT / "requirements.lock"
+BIN = VENV / "bin"
+
+
+def run(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def setup() -> None:
+    """Create the virtual environment and install exactly the locked versions (skipped when current)."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"schoolcollab needs Python 3.11 (this is {sys.version.split()[0]}): run it with python3.11")
+    if not (BIN / "python").exists():
+        run(sys.executable, "-m", "venv", VENV)
+    stamp = VENV / ".installed"
+    want = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
+    run(*pip, "install", "-r", LOCK)
+    run(*pip, "install", "--no-deps", "-e", ROOT)
+    stamp.write_text(want)
+
+
+def lock() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        run(sys.executable, "-m", "venv", tmp)
+        py = Path(tmp) / "bin" / "python"
+        run(py, "-m", "pip", "-q", "install", f"{ROOT}[test]")
+        frozen = subprocess.run([py, "-m", "pip", "freeze", "--exclude", "schoolcollab"], check=True,
+                                capture_output=True, text=True).stdout
+    header = ("# Fully pinned dependency set (Python 3.11, Linux) resolved for schoolcollab and its tests.\n"
+              "# Regenerate with: python3 dev.py lock\n")
+    LOCK.write_text(header + frozen)
+    print(f"wrote {LOCK}")
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else ""
+    if task == "lock":
+        lock()
+        return 0
+    if task not in ("book", "test"):
+        print(__doc__)
+        return 2
+    setup()
+    if task == "book":
+        return subprocess.call([BIN / "schoolcollab", "build", *argv[1:]], cwd=ROOT)
+    return subprocess.call([BIN / "python", "-m", "pytest", *argv[1:]], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

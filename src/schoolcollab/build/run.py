@@ -1,0 +1,96 @@
+"""Run Jupyter Book in a staging folder and publish ``_build/html`` only when the build succeeds."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..paths import Project
+
+STAGE = ".stage"
+PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
+EXECUTED = re.compile(r"Executing notebook|Executed notebook|executing outdated notebooks|Executing:", re.I)
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    log: Path
+    warnings: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+    html: Path | None = None
+
+
+def stage_dir(project: Project) -> Path:
+    return project.build_dir / STAGE
+
+
+def jb_command(project: Project, builder: str = "html") -> list[str]:
+    jb = Path(sys.executable).with_name("jb")
+    exe = [str(jb)] if jb.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+    return [*exe, "build", str(project.root), "--path-output", str(stage_dir(project)),
+            "--builder", builder, "-W", "-n", "--keep-going"]
+
+
+def build_book(project: Project, force: bool = False,
+               on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
+    """Build the HTML book. ``force`` starts from nothing: every chapter executes again."""
+    stage = stage_dir(project)
+    if force and stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True, exist_ok=True)
+    log_path = project.build_dir / "build.log"
+    warnings: list[str] = []
+    executed: list[str] = []
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
+        jb_command(project), cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            text = line.rstrip()
+            if m := PROGRESS.match(text):
+                if on_progress:
+                    on_progress(m.group(1), int(m.group(2)), m.group(3))
+            if "WARNING" in text or "ERROR" in text or "CRITICAL" in text:
+                warnings.append(text)
+            if EXECUTED.search(text):
+                executed.append(text)
+        code = proc.wait()
+    built = stage / "_build" / "html"
+    ok = code == 0 and not warnings and (built / "index.html").exists()
+    result = BuildResult(ok, log_path, warnings, executed)
+    if ok:
+        result.html = publish(built, project.build_dir / "html")
+    return result
+
+
+def publish(built: Path, target: Path) -> Path:
+    """Swap the fresh site into place: readers see the old site or the new one, never a mixture."""
+    fresh = target.with_name(target.name + ".new")
+    old = target.with_name(target.name + ".old")
+    for leftover in (fresh, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(built, fresh)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+    return target
+
+
+def clean(project: Project) -> list[Path]:
+    """Remove every build product; returns what was removed."""
+    removed = []
+    if project.build_dir.exists():
+        shutil.rmtree(project.build_dir)
+        removed.append(project.build_dir)
+    return removed

@@ -1,0 +1,97 @@
+"""Sphinx extension: make Jupyter Book's execution cache aware of the data a chapter reads.
+
+jupyter-cache keys a notebook by its code cells and kernelspec only, and Sphinx re-reads a page only
+when its own file changed. This extension (1) marks a notebook page outdated when the fingerprint
+of its inputs changed, and (2) writes that fingerprint into the page's kernelspec metadata, which the
+cache does hash, so a changed input means a cache miss and a fresh execution. While a page executes,
+its kernel records every input it reads (``schoolcollab.inputs``) for the next fingerprint.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from ..inputs import MANIFEST_ENV
+from ..paths import find_project
+from .fingerprint import chapter_fingerprint, manifest_path
+
+FP_KEY = "schoolcollab_inputs"
+
+
+def _state_dir(app: Sphinx) -> Path:
+    path = Path(app.doctreedir).parent / ".schoolcollab-inputs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _fingerprints(env: BuildEnvironment) -> dict[str, str]:
+    if not hasattr(env, "schoolcollab_fingerprints"):
+        env.schoolcollab_fingerprints = {}  # type: ignore[attr-defined]
+    return env.schoolcollab_fingerprints  # type: ignore[attr-defined]
+
+
+def _split_frontmatter(text: str) -> tuple[dict[str, Any], str] | None:
+    if not text.startswith("---"):
+        return None
+    end = text.find("\n---", 3)
+    if end < 0:
+        return None
+    meta = yaml.safe_load(text[3:end]) or {}
+    return (meta, text[end + 4:]) if isinstance(meta, dict) else None
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    parts = _split_frontmatter(source[0])
+    if parts is None or "kernelspec" not in parts[0]:
+        return
+    meta, body = parts
+    state = _state_dir(app)
+    fp = chapter_fingerprint(find_project(Path(app.srcdir)), state, docname)
+    _fingerprints(app.env)[docname] = fp
+    meta["kernelspec"] = {**meta["kernelspec"], FP_KEY: fp}
+    # Count the lines of the original front matter so that line numbers in warnings stay right.
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    pad = source[0][: len(source[0]) - len(body)].count("\n") - dumped.count("\n") - 2
+    source[0] = "---\n" + dumped + "\n" * max(pad, 0) + "---" + body
+    pending = manifest_path(state, docname).with_suffix(".pending")
+    pending.unlink(missing_ok=True)
+    os.environ[MANIFEST_ENV] = str(pending)
+
+
+def on_doctree_read(app: Sphinx, doctree: Any) -> None:
+    """After a page is parsed (and executed if it had to be), keep what its kernel read."""
+    docname = app.env.docname
+    state = _state_dir(app)
+    pending = manifest_path(state, docname).with_suffix(".pending")
+    if pending.is_file():  # it executed: its record replaces the old one
+        os.replace(pending, manifest_path(state, docname))
+    os.environ.pop(MANIFEST_ENV, None)
+
+
+def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    project = find_project(Path(app.srcdir))
+    state = _state_dir(app)
+    stale = []
+    for docname, old in _fingerprints(env).items():
+        if docname in env.found_docs and docname not in changed and docname not in added:
+            if chapter_fingerprint(project, state, docname) != old:
+                stale.append(docname)
+    return stale
+
+
+def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _fingerprints(env).pop(docname, None)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("source-read", on_source_read)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-purge-doc", on_env_purge_doc)
+    return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,37 @@
+"""``schoolcollab check``: validate the whole book's input without building it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import review
+from .bib import cited_keys, parse_bibliography
+from .errors import Problem, Problems
+from .load import collect_evidence
+from .paths import Project
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: list[Problem]
+    counts: dict[str, int]
+
+
+def check_project(proj: Project) -> CheckReport:
+    """Every problem in references.bib, data/ and the chapters' citations, all at once."""
+    problems = Problems()
+    bib = parse_bibliography(proj.bib, problems)
+    keys = bib.keys()
+    evidence = collect_evidence(proj, problems, bib=bib)
+    review.load_glossary(proj.data / "review" / "glossary.yaml", keys, problems)
+    for name in ("search_strategy.yaml", "summary_template.yaml"):
+        review.load_yaml_document(proj.data / "review" / name, problems)
+    chapters = sorted(proj.chapters.rglob("*.md"))
+    for chapter in chapters:
+        for line, key in cited_keys(chapter.read_text(encoding="utf-8")):
+            if key not in keys:
+                problems.add(chapter, f"cites '{key}', which is not in references.bib", line=line, field="cite",
+                             expected="a key of references.bib (see `schoolcollab check` for the list)")
+    counts = {"references": len(keys), "chapters": len(chapters)}
+    if evidence is not None:
+        counts.update(sources=len(evidence.sources), findings=len(evidence.findings), claims=len(evidence.claims))
+    return CheckReport(sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts)

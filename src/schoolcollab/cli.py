@@ -1,0 +1,155 @@
+"""The ``schoolcollab`` command: a thin layer over the package (no logic of its own)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .check import check_project
+from .errors import InputError
+from .paths import Project, find_project
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Build, check and extend the school-collaboration evidence review.")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+
+def _project(root: Optional[Path]) -> Project:
+    try:
+        return find_project(root)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _fail_input(exc: InputError) -> None:
+    err.print(exc.render(), markup=False, highlight=False)
+    raise typer.Exit(EXIT_INPUT)
+
+
+ROOT = typer.Option(None, "--root", help="The book's folder (default: found from the working directory).")
+
+
+@app.command()
+def check(root: Optional[Path] = ROOT) -> None:
+    """Validate references.bib, data/ and the chapters' citations, without building."""
+    project = _project(root)
+    report = check_project(project)
+    summary = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if report.problems:
+        _fail_input(InputError(report.problems))
+    out.print(f"0 problems ({summary})")
+
+
+@app.command()
+def build(force: bool = typer.Option(False, "--force", help="Re-execute every chapter from a clean state."),
+          root: Optional[Path] = ROOT) -> None:
+    """Check the input, then build the HTML book into _build/html."""
+    from .build.run import build_book
+
+    project = _project(root)
+    report = check_project(project)
+    if report.problems:
+        _fail_input(InputError(report.problems))
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[doc]}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("building", total=100, doc="")
+
+        def update(phase: str, pct: int, doc: str) -> None:
+            progress.update(task, description=phase, completed=pct, doc=doc)
+
+        result = build_book(project, force=force, on_progress=update)
+    if not result.ok:
+        err.print(f"[red]build failed[/]: the published book in _build/html is unchanged. Full log: {result.log}")
+        for line in result.warnings[:40]:
+            err.print(f"  {line}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INPUT)
+    out.print(f"built {result.html / 'index.html'} ({len(result.executed)} chapter(s) executed)")
+
+
+@app.command()
+def clean(root: Optional[Path] = ROOT) -> None:
+    """Remove _build (the site, the execution cache and the input records)."""
+    from .build.run import clean as clean_build
+
+    removed = clean_build(_project(root))
+    out.print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
+
+
+@app.command()
+def add(key: str = typer.Argument(..., help="The BibTeX key of the source, already in references.bib."),
+        root: Optional[Path] = ROOT) -> None:
+    """Create data/sources/<KEY>.yaml from its BibTeX entry, ready to be filled in."""
+    from .authoring import AddRefused, add_source
+
+    project = _project(root)
+    try:
+        path, remaining = add_source(project, key)
+    except InputError as exc:
+        _fail_input(exc)
+    except AddRefused as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    out.print(f"wrote {path}")
+    if remaining:
+        out.print(f"{len(remaining)} field(s) still to fill in before `schoolcollab check` passes:")
+        for p in remaining:
+            out.print(f"  - {p}", markup=False, highlight=False)
+
+
+@app.command()
+def report(root: Optional[Path] = ROOT) -> None:
+    """Print what the evidence base holds and which claims changed rating since the last edition."""
+    from .authoring import edition_changes
+    from .load import evidence
+
+    project = _project(root)
+    try:
+        ev = evidence(project.root)
+    except InputError as exc:
+        _fail_input(exc)
+    out.print(f"{len(ev.sources)} sources, {len(ev.findings)} findings, {len(ev.claims)} claims")
+    counts = ev.ratings["rating"].value_counts()
+    table = Table("rating", "claims")
+    for level in ("high", "moderate", "low", "very low", "gap"):
+        table.add_row(level, str(int(counts.get(level, 0))))
+    out.print(table)
+    changes = edition_changes(project, ev.ratings)
+    if changes.empty:
+        out.print("no claim changed rating since the last edition")
+    else:
+        out.print(f"{len(changes)} claim(s) changed since edition {changes['edition'].iloc[0]}:")
+        for row in changes.itertuples(index=False):
+            out.print(f"  {row.claim}: {row.before} -> {row.after}", markup=False)
+
+
+@app.command()
+def snapshot(edition: str = typer.Argument(..., help="The edition's name, e.g. 2026.1"),
+             root: Optional[Path] = ROOT) -> None:
+    """Record the current claim ratings as an edition (data/editions/ratings.csv)."""
+    from .authoring import write_snapshot
+    from .load import evidence
+
+    project = _project(root)
+    try:
+        path = write_snapshot(project, evidence(project.root).ratings, edition)
+    except InputError as exc:
+        _fail_input(exc)
+    out.print(f"wrote {path}")
+
+
+def main() -> None:
+    """Entry point: usage errors exit 2, problems in the author's input exit 1."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

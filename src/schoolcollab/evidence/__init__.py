@@ -1,0 +1,1 @@
+"""The evidence base: codebook, coded source records, claim ledger, ratings and synthesis."""

@@ -1,0 +1,148 @@
+"""The controlled vocabularies (``data/codebook.yaml``) and the record schemas built from them.
+
+The schema is generated from the codebook so that the vocabularies are defined in one place: the
+validator, its error messages and the book's description of the coding all read the same file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import Problems
+from ..yamlio import load_yaml
+
+VOCABULARIES = (
+    "typologies", "families", "collaboration_types", "themes", "domains", "drivers", "conditions",
+    "barriers", "designs", "publication_types", "phases", "countries", "formality", "directions",
+    "stances", "claim_kinds", "sample_units",
+)
+NOT_REPORTED = "not_reported"
+IMPACT_THEMES = ("impact_students", "impact_teachers", "impact_leadership", "impact_finance")
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """Vocabulary name -> {term id -> attributes (label, definition, ...)}."""
+
+    path: Path
+    vocab: dict[str, dict[str, dict[str, Any]]]
+
+    def ids(self, name: str) -> list[str]:
+        return list(self.vocab[name])
+
+    def label(self, name: str, term: str) -> str:
+        return str(self.vocab[name].get(term, {}).get("label", term))
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One vocabulary as a table, in codebook order."""
+        rows = [{"id": k, **v} for k, v in self.vocab[name].items()]
+        return pd.DataFrame(rows)
+
+    @property
+    def factor_vocab(self) -> dict[str, str]:
+        """Which vocabulary a finding's ``factor`` comes from, by theme."""
+        return {"formation_drivers": "drivers", "formation_conditions": "conditions", "challenges": "barriers"}
+
+    def source_schema(self, initiatives: list[str]) -> dict[str, Any]:
+        """JSON Schema of one source record."""
+        enum = lambda name, extra=(): {"enum": [*self.ids(name), *extra]}  # noqa: E731
+        listed = lambda name: {"type": "array", "minItems": 1, "items": enum(name)}  # noqa: E731
+        text = {"type": "string", "minLength": 1}
+        conditional = [
+            {"if": {"properties": {"theme": {"enum": list(IMPACT_THEMES)}}},
+             "then": {"required": ["domain"], "not": {"required": ["factor"]}},
+             "else": {"not": {"required": ["domain"]}}},
+        ]
+        for theme, vocab in self.factor_vocab.items():
+            conditional.append({"if": {"properties": {"theme": {"const": theme}}},
+                                "then": {"required": ["factor"], "properties": {"factor": enum(vocab)}}})
+        conditional.append({"if": {"properties": {"theme": {"const": "sustainability"}}},
+                            "then": {"properties": {"factor": {"enum": [*self.ids("conditions"), *self.ids("barriers")]}}}})
+        conditional.append({"if": {"properties": {"theme": {"enum": [t for t in self.ids("themes") if t not in
+                                   (*self.factor_vocab, "sustainability")]}}},
+                            "then": {"not": {"required": ["factor"]}}})
+        finding = {
+            "type": "object",
+            "required": ["theme", "direction", "summary", "where"],
+            "additionalProperties": False,
+            "properties": {
+                "theme": enum("themes"), "domain": enum("domains"),
+                "factor": {"type": "string"}, "direction": enum("directions"),
+                "summary": text, "where": text,
+                "claims": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "stance"], "additionalProperties": False,
+                    "properties": {"id": text, "stance": enum("stances")}}},
+            },
+            "allOf": conditional,
+        }
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["key", "coded_from", "publication_type", "design", "aims", "sample", "country",
+                         "phase", "formality", "collaboration_types", "initiative", "findings"],
+            "properties": {
+                "key": text,
+                "coded_from": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["seed", "sections"], "additionalProperties": False,
+                    "properties": {"seed": text, "sections": {"type": "array", "minItems": 1, "items": text}}}},
+                "publication_type": enum("publication_types"),
+                "design": enum("designs"),
+                "aims": text,
+                "sample": {"type": "object", "required": ["description", "unit", "size"], "additionalProperties": False,
+                           "properties": {"description": text, "unit": enum("sample_units"),
+                                          "size": {"anyOf": [{"type": "integer", "minimum": 1},
+                                                             {"const": NOT_REPORTED}]}}},
+                "country": listed("countries"),
+                "phase": listed("phases"),
+                "formality": enum("formality"),
+                "collaboration_types": {"type": "array", "items": enum("collaboration_types", (NOT_REPORTED,))},
+                "initiative": {"enum": [*initiatives, "none", NOT_REPORTED]},
+                "findings": {"type": "array", "minItems": 1, "items": finding},
+                "notes": {"type": "string"},
+            },
+        }
+
+    def claims_schema(self) -> dict[str, Any]:
+        """JSON Schema of the claim ledger."""
+        text = {"type": "string", "minLength": 1}
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object", "required": ["claims"], "additionalProperties": False,
+            "properties": {"claims": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "kind", "theme", "statement", "evidence"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+                    "kind": {"enum": self.ids("claim_kinds")},
+                    "theme": {"enum": self.ids("themes")},
+                    "statement": text,
+                    "evidence": {"type": "array", "items": {
+                        "type": "object", "required": ["key", "stance"], "additionalProperties": False,
+                        "properties": {"key": text, "stance": {"enum": self.ids("stances")}, "why": text}}},
+                }}}},
+        }
+
+
+def load_codebook(path: Path, problems: Problems) -> Codebook | None:
+    """The codebook, or None with problems if it is unreadable or lacks a vocabulary."""
+    raw = load_yaml(path, problems)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add(path, "the codebook must be a mapping of vocabularies", expected=", ".join(VOCABULARIES))
+        return None
+    ok = True
+    for name in VOCABULARIES:
+        terms = raw.get(name)
+        if not isinstance(terms, dict) or not terms:
+            problems.add(path, f"vocabulary '{name}' is missing or empty", field=name,
+                         expected="a mapping of term ids to {label: ..., definition: ...}")
+            ok = False
+        elif not all(isinstance(v, dict) and "label" in v for v in terms.values()):
+            problems.add(path, f"every term of '{name}' needs a label", field=name, expected="{label: ...}")
+            ok = False
+    return Codebook(path, {n: raw[n] for n in VOCABULARIES}) if ok else None

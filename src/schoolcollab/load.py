@@ -1,0 +1,124 @@
+"""Load and validate the book's input, once per process, for the chapters and the CLI.
+
+Each loader reads only what it needs, so a chapter that shows the glossary depends on the glossary
+(and the bibliography its keys are checked against), not on every source record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import review
+from .bib import Bibliography, load_bibliography, parse_bibliography
+from .errors import Problems
+from .evidence.claims import check_claim_links, claim_tables, load_claims
+from .evidence.codebook import Codebook, load_codebook
+from .evidence.ratings import rate_claims
+from .evidence.records import SourceTables, load_records, tabulate
+from .inputs import list_dir
+from .paths import Project, find_project
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The coded evidence base with everything computed from it."""
+
+    codebook: Codebook
+    bib: Bibliography
+    tables: SourceTables
+    claims: pd.DataFrame
+    links: pd.DataFrame
+    ratings: pd.DataFrame
+    initiatives: pd.DataFrame
+
+    @property
+    def sources(self) -> pd.DataFrame:
+        return self.tables.sources
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.tables.findings
+
+    @property
+    def types(self) -> pd.DataFrame:
+        return self.tables.types
+
+
+def project(root: Path | None = None) -> Project:
+    return find_project(root)
+
+
+@lru_cache(maxsize=4)
+def bibliography(root: Path | None = None) -> Bibliography:
+    """references.bib, validated."""
+    return load_bibliography(project(root).bib)
+
+
+def _run(fn: Any, *args: Any) -> Any:
+    problems = Problems()
+    result = fn(*args, problems)
+    problems.raise_if_any()
+    return result
+
+
+@lru_cache(maxsize=4)
+def initiatives(root: Path | None = None) -> pd.DataFrame:
+    """Government initiatives promoting collaboration, by start year."""
+    return _run(review.load_initiatives, project(root).data / "review" / "initiatives.csv", bibliography(root).keys())
+
+
+@lru_cache(maxsize=4)
+def glossary(root: Path | None = None) -> pd.DataFrame:
+    """Glossary of terms."""
+    return _run(review.load_glossary, project(root).data / "review" / "glossary.yaml", bibliography(root).keys())
+
+
+@lru_cache(maxsize=4)
+def search_strategy(root: Path | None = None) -> dict[str, Any]:
+    """The review's search strategy (databases, search strings, screening stages)."""
+    return _run(review.load_yaml_document, project(root).data / "review" / "search_strategy.yaml")
+
+
+@lru_cache(maxsize=4)
+def summary_template(root: Path | None = None) -> dict[str, Any]:
+    """The review's literature summary template (Appendix 4)."""
+    return _run(review.load_yaml_document, project(root).data / "review" / "summary_template.yaml")
+
+
+def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None = None,
+                     files: list[Path] | None = None) -> Evidence | None:
+    """Load everything the evidence base is made of; all problems go into ``problems``.
+
+    ``bib`` may be a bibliography that itself had problems (``schoolcollab check`` passes one), so
+    the data are still checked against the keys that did parse.
+    """
+    if bib is None:
+        bib = parse_bibliography(proj.bib, problems)
+    codebook = load_codebook(proj.codebook, problems)
+    inits = review.load_initiatives(proj.data / "review" / "initiatives.csv", bib.keys(), problems)
+    if codebook is None:
+        return None
+    files = files if files is not None else list_dir(proj.sources, "*.yaml")
+    records = load_records(proj.sources, codebook, list(inits["id"]), bib.keys(), problems, files)
+    tables = tabulate(records, codebook, {k: bib.year(k) for k in bib.keys()})
+    claims = load_claims(proj.claims, codebook, bib.keys(), problems)
+    claim_df, links = claim_tables(claims, tables.findings)
+    check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
+                      set(claim_df["id"]), problems)
+    authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
+    ratings = rate_claims(claim_df, links, tables.sources, authors)
+    return Evidence(codebook, bib, tables, claim_df, links, ratings, inits)
+
+
+@lru_cache(maxsize=4)
+def evidence(root: Path | None = None) -> Evidence:
+    """The validated evidence base; raises InputError naming every problem."""
+    problems = Problems()
+    result = collect_evidence(project(root), problems)
+    problems.raise_if_any()
+    assert result is not None
+    return result

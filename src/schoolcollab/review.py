@@ -1,0 +1,113 @@
+"""The review's own apparatus held as data: initiatives, glossary, search strategy, summary template."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+
+from .errors import Problems
+from .evidence.records import describe
+from .inputs import read_text
+from .yamlio import line_of, load_yaml
+
+INITIATIVE_COLUMNS = ["id", "name", "abbreviation", "start_year", "end_year", "ongoing", "summary", "source",
+                      "seed_location", "note"]
+_TEXT = {"type": "string", "minLength": 1}
+_ROW_SCHEMA = {
+    "type": "object",
+    "required": ["id", "name", "start_year", "ongoing", "summary", "source", "seed_location"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "name": _TEXT, "summary": _TEXT, "source": _TEXT, "seed_location": _TEXT,
+        "start_year": {"type": "integer", "minimum": 1900, "maximum": 2100},
+        "end_year": {"type": ["integer", "null"], "minimum": 1900, "maximum": 2100},
+        "ongoing": {"type": "boolean"},
+    },
+}
+GLOSSARY_SCHEMA = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["term", "definition", "source"], "additionalProperties": True,
+              "properties": {"term": _TEXT, "definition": _TEXT, "source": _TEXT, "abbreviation": {"type": "string"}}},
+}
+
+
+def _yaml_problems(path: Path, data: Any, schema: dict[str, Any], problems: Problems) -> bool:
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    for err in errors:
+        field, message, expected = describe(err)
+        problems.add(path, message, field=field, line=line_of(path, list(err.absolute_path)), expected=expected)
+    return not errors
+
+
+def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+    """Government initiatives (one row each); CSV line numbers in every problem."""
+    try:
+        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        problems.add(path, f"not a readable CSV file: {exc}", expected="comma-separated values with a header row")
+        return pd.DataFrame(columns=INITIATIVE_COLUMNS)
+    missing = [c for c in INITIATIVE_COLUMNS if c not in frame.columns]
+    if missing:
+        problems.add(path, f"missing column(s) {', '.join(missing)}", line=1, expected=", ".join(INITIATIVE_COLUMNS))
+        return pd.DataFrame(columns=INITIATIVE_COLUMNS)
+    validator = jsonschema.Draft202012Validator(_ROW_SCHEMA)
+    rows, bad = [], False
+    for i, raw in enumerate(frame.to_dict("records")):
+        line = i + 2  # header is line 1
+        row: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
+        for col in ("start_year", "end_year"):
+            row[col] = int(row[col]) if row[col].lstrip("-").isdigit() else (None if row[col] == "" else row[col])
+        row["ongoing"] = {"true": True, "false": False}.get(row["ongoing"].lower(), row["ongoing"])
+        for err in validator.iter_errors({k: v for k, v in row.items() if v is not None or k == "end_year"}):
+            field, message, expected = describe(err)
+            problems.add(path, message, field=field, line=line, expected=expected)
+            bad = True
+        if row["source"] and row["source"] not in bib_keys:
+            problems.add(path, f"source '{row['source']}' is not in references.bib", field="source", line=line,
+                         expected="a bib key")
+            bad = True
+        if isinstance(row["end_year"], int) and isinstance(row["start_year"], int) and row["end_year"] < row["start_year"]:
+            problems.add(path, f"end_year {row['end_year']} is before start_year {row['start_year']}",
+                         field="end_year", line=line, expected="a year at or after start_year")
+            bad = True
+        if row["ongoing"] is True and row["end_year"] is not None:
+            problems.add(path, "an ongoing initiative has an end_year", field="end_year", line=line,
+                         expected="an empty end_year when ongoing is true")
+            bad = True
+        rows.append(row)
+    if frame["id"].duplicated().any():
+        for i in frame.index[frame["id"].duplicated()]:
+            problems.add(path, f"id '{frame.at[i, 'id']}' is used twice", field="id", line=i + 2, expected="unique ids")
+        bad = True
+    out = pd.DataFrame(rows, columns=INITIATIVE_COLUMNS)
+    if bad:
+        return out.iloc[0:0]
+    return out.astype({"start_year": "Int64", "end_year": "Int64"}).sort_values(["start_year", "name"], ignore_index=True)
+
+
+def load_glossary(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+    """Glossary terms, sorted."""
+    data = load_yaml(path, problems)
+    if data is None or not _yaml_problems(path, data, GLOSSARY_SCHEMA, problems):
+        return pd.DataFrame(columns=["term", "abbreviation", "definition", "source"])
+    for i, item in enumerate(data):
+        if item["source"] not in bib_keys:
+            problems.add(path, f"source '{item['source']}' is not in references.bib", field=f"[{i}].source",
+                         line=line_of(path, [i, "source"]), expected="a bib key")
+    frame = pd.DataFrame(data)
+    if "abbreviation" not in frame:
+        frame["abbreviation"] = ""
+    frame["abbreviation"] = frame["abbreviation"].fillna("")
+    return frame.sort_values("term", key=lambda s: s.str.lower(), ignore_index=True)
+
+
+def load_yaml_document(path: Path, problems: Problems) -> dict[str, Any]:
+    """A free-form YAML mapping (search strategy, summary template)."""
+    data = load_yaml(path, problems)
+    if data is not None and not isinstance(data, dict):
+        problems.add(path, "expected a mapping at the top level", line=1, expected="'field: value' pairs")
+        return {}
+    return data or {}
