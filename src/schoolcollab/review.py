@@ -111,3 +111,11 @@ def load_yaml_document(path: Path, problems: Problems) -> dict[str, Any]:
         problems.add(path, "expected a mapping at the top level", line=1, expected="'field: value' pairs")
         return {}
     return data or {}
+
+
+def included_count(strategy: dict[str, Any]) -> int:
+    """The number of sources the review says it included (the last screening stage)."""
+    counts = [s.get("count") for s in strategy["screening"]]
+    if not counts or not isinstance(counts[-1], int):
+        raise ValueError("the last screening stage of data/review/search_strategy.yaml has no count")
+    return counts[-1]

@@ -1,0 +1,85 @@
+"""Tables and figures of the review's apparatus: initiatives, glossary, search strategy, template."""
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
+
+from .style import PALETTE, table, theme
+
+LAST_YEAR = 2015  # the review was published in October 2015; "ongoing" bars run to here
+
+
+def initiatives_table(initiatives: pd.DataFrame) -> Styler:
+    """Initiatives with their years and a one-line summary."""
+    years = initiatives.apply(
+        lambda r: f"{r.start_year}–" + ("" if r.ongoing else (str(r.end_year) if pd.notna(r.end_year) else "?")), axis=1)
+    frame = pd.DataFrame({
+        "Initiative": initiatives["name"] + initiatives["abbreviation"].map(lambda a: f" ({a})" if a else ""),
+        "Years": years.str.replace(r"–$", "– (ongoing)", regex=True),
+        "What it did": initiatives["summary"],
+    })
+    return table(frame, wrap=("What it did",), widths={"Initiative": "12em"})
+
+
+def initiatives_timeline(initiatives: pd.DataFrame) -> Figure:
+    """A bar per initiative from its start to its end (or to 2015 if still running)."""
+    theme()
+    data = initiatives.sort_values(["start_year", "name"], ascending=[False, False]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.38 * len(data) + 1.2))
+    for i, row in data.iterrows():
+        end = LAST_YEAR + 0.5 if row.ongoing or pd.isna(row.end_year) else int(row.end_year) + 1
+        colour = PALETTE[0] if not row.ongoing else PALETTE[2]
+        ax.barh(i, end - int(row.start_year), left=int(row.start_year), color=colour, height=0.6)
+        label = row.abbreviation or row["name"]
+        ax.text(int(row.start_year) - 0.2, i, label, ha="right", va="center", fontsize=9)
+    ax.set_yticks([])
+    start = int(data["start_year"].min())
+    ax.set_xlim(start - 6, LAST_YEAR + 1)
+    ax.set_xlabel("Year")
+    ax.grid(axis="y", visible=False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[0]), plt.Rectangle((0, 0), 1, 1, color=PALETTE[2])]
+    ax.legend(handles, ["ended", "still running in 2015"], loc="lower left", frameon=False)
+    return fig
+
+
+def glossary_table(glossary: pd.DataFrame) -> Styler:
+    frame = pd.DataFrame({
+        "Term": glossary["term"] + glossary["abbreviation"].map(lambda a: f" ({a})" if a else ""),
+        "Meaning": glossary["definition"],
+    })
+    return table(frame, wrap=("Meaning",), widths={"Term": "12em"})
+
+
+def search_strings_table(strategy: dict[str, Any]) -> Styler:
+    strings = strategy["keywords"]
+    frame = pd.DataFrame({"#": range(1, len(strings) + 1), "Search string": strings})
+    return table(frame)
+
+
+def databases_table(strategy: dict[str, Any]) -> Styler:
+    frame = pd.DataFrame(strategy["databases"])
+    keep = [c for c in ("name", "description", "scale") if c in frame]
+    frame = frame[keep].rename(columns={"name": "Database", "description": "What it covers", "scale": "Size"})
+    return table(frame, wrap=("What it covers",))
+
+
+def template_table(template: dict[str, Any]) -> Styler:
+    rows = [{"Part": group["name"], "Field": label} for group in template["groups"] for label in group["fields"]]
+    return table(pd.DataFrame(rows))
+
+
+def screening_table(strategy: dict[str, Any]) -> Styler:
+    """Selection stages, with a count only where the review gives one."""
+    rows = [{"Stage": s["stage"], "What happened": s["description"],
+             "Sources": s["count"] if isinstance(s.get("count"), int) else None}
+            for s in strategy["screening"]]
+    return table(pd.DataFrame(rows).astype({"Sources": "Int64"}), wrap=("What happened",))
+
+
+def supplementary_table(strategy: dict[str, Any]) -> Styler:
+    rows = [{"Source": s["name"], "How it was used": s["description"]} for s in strategy["supplementary"]]
+    return table(pd.DataFrame(rows), wrap=("How it was used",))

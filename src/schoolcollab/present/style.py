@@ -1,0 +1,44 @@
+"""One palette, one table style, one way to format numbers, for every page."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # chapters run headless; choose the backend before pyplot is imported
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from pandas.io.formats.style import Styler  # noqa: E402
+
+# Okabe–Ito: distinguishable under the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+DIRECTION_COLOURS = {"positive": "#009E73", "mixed": "#E69F00", "no_effect": "#999999", "negative": "#D55E00",
+                     "descriptive": "#56B4E9"}
+SEQUENTIAL = "cividis"  # perceptually uniform and colour-blind safe, for heat maps
+RATING_ORDER = ["high", "moderate", "low", "very low"]
+
+
+def theme() -> None:
+    """Apply the book's figure style (idempotent)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font="DejaVu Sans")
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "axes.titleweight": "bold",
+                         "figure.constrained_layout.use": True})
+
+
+def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, str] | None = None) -> Styler:
+    """A static, readable HTML table: no index, left-aligned text, long text columns wrapped."""
+    styler = frame.style.hide(axis="index").set_table_attributes('class="sc-table"')
+    styler = styler.set_table_styles([
+        {"selector": "th", "props": "text-align:left; vertical-align:bottom;"},
+        {"selector": "td", "props": "text-align:left; vertical-align:top;"},
+    ])
+    for col, width in (widths or {}).items():
+        styler = styler.set_properties(subset=[col], **{"min-width": width})
+    for col in wrap:
+        styler = styler.set_properties(subset=[col], **{"white-space": "normal"})
+    return styler.format(na_rep="—", precision=0, thousands=",")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 source', '3 sources'."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
