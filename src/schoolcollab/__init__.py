@@ -3,10 +3,18 @@
 Chapters use the loaders below (each validates what it reads and raises ``InputError`` naming every
 problem) and the table and figure functions in :mod:`schoolcollab.present`.
 """
-from . import present
 from .errors import InputError, Problem
 from .load import bibliography, evidence, glossary, initiatives, search_strategy, summary_template
 from .review import included_count
 
 __all__ = ["InputError", "Problem", "bibliography", "evidence", "glossary", "included_count", "initiatives",
            "present", "search_strategy", "summary_template"]
+
+
+def __getattr__(name: str):
+    # Tables and figures pull in matplotlib and seaborn (~1 s); load them only when a chapter asks.
+    if name == "present":
+        import importlib
+
+        return importlib.import_module(".present", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

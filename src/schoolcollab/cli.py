@@ -54,9 +54,12 @@ def check(root: Optional[Path] = ROOT) -> None:
 def build(force: bool = typer.Option(False, "--force", help="Re-execute every chapter from a clean state."),
           root: Optional[Path] = ROOT) -> None:
     """Check the input, then build the HTML book into _build/html."""
-    from .build.run import build_book
+    from .build.run import build_book, is_current
 
     project = _project(root)
+    if not force and is_current(project):
+        out.print(f"up to date: {project.build_dir / 'html' / 'index.html'} (0 chapter(s) executed)")
+        return
     report = check_project(project)
     if report.problems:
         _fail_input(InputError(report.problems))
@@ -74,6 +77,9 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
             err.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INPUT)
     out.print(f"built {result.html / 'index.html'} ({len(result.executed)} chapter(s) executed)")
+    for doc in result.executed:
+        out.print(f"  executed {Path(doc).relative_to(project.root) if Path(doc).is_absolute() else doc}",
+                  markup=False, highlight=False)
 
 
 @app.command()

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..paths import Project
-
-MANIFEST_SUFFIX = ".inputs"
-
 
 def _hash_path(h: "hashlib._Hash", path: Path, root: Path) -> None:
     try:
@@ -33,25 +32,64 @@ def digest(paths: list[Path], root: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def manifest_path(state_dir: Path, docname: str) -> Path:
-    return state_dir / (docname.replace("/", "__") + MANIFEST_SUFFIX)
+def state_path(state_dir: Path, docname: str) -> Path:
+    return state_dir / (docname.replace("/", "__") + ".json")
 
 
-def recorded_inputs(state_dir: Path, docname: str) -> list[Path] | None:
-    """The inputs the chapter read when it last executed, or None if it never has here."""
-    manifest = manifest_path(state_dir, docname)
-    if not manifest.is_file():
+def pending_path(state_dir: Path, docname: str) -> Path:
+    """Where a chapter's kernel appends the inputs it reads while it executes."""
+    return state_dir / (docname.replace("/", "__") + ".pending")
+
+
+@dataclass(frozen=True)
+class ChapterState:
+    """What a chapter read at its last execution, their fingerprint then, and the cache token used."""
+
+    inputs: list[str]
+    inputs_fp: str
+    token: str
+
+
+def read_state(state_dir: Path, docname: str) -> ChapterState | None:
+    path = state_path(state_dir, docname)
+    if not path.is_file():
         return None
-    return [Path(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        return ChapterState(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
+        return None  # unreadable state only costs a re-execution
 
 
-def chapter_fingerprint(project: Project, state_dir: Path, docname: str) -> str:
-    """Hash of the package's code and of every input the chapter read last time.
+def write_state(state_dir: Path, docname: str, state: ChapterState) -> None:
+    state_path(state_dir, docname).write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
 
-    With no record of a previous execution, all of ``data/`` and ``references.bib`` stand in: the
-    fingerprint is then new, the chapter executes, and its real inputs are recorded.
+
+def inputs_fingerprint(project: Project, inputs: list[str] | None) -> str:
+    """Hash of the package's code and of ``inputs`` (all of data/ and references.bib when unknown)."""
+    paths = [Path(p) for p in inputs] if inputs is not None else [project.data, project.bib]
+    return digest([project.package, *paths], project.root)
+
+
+def cache_token(project: Project, state_dir: Path, docname: str) -> tuple[str, bool]:
+    """The value to put in the chapter's cache key, and whether its inputs changed since it last ran.
+
+    While the recorded inputs are unchanged the chapter keeps the token it executed under, so the
+    execution cache finds it; any change yields a new token, hence a cache miss and a fresh run.
     """
-    inputs = recorded_inputs(state_dir, docname)
-    if inputs is None:
-        inputs = [project.data, project.bib]
-    return digest([project.package, *inputs], project.root)
+    state = read_state(state_dir, docname)
+    current = inputs_fingerprint(project, state.inputs if state else None)
+    if state is not None and current == state.inputs_fp:
+        return state.token, False
+    return current, True
+
+
+def record_execution(project: Project, state_dir: Path, docname: str, token: str) -> None:
+    """After a chapter executed: keep what it read, their fingerprint now, and the token it ran under."""
+    pending = pending_path(state_dir, docname)
+    inputs = sorted(set(pending.read_text(encoding="utf-8").split())) if pending.is_file() else []
+    write_state(state_dir, docname, ChapterState(inputs, inputs_fingerprint(project, inputs), token))
+    pending.unlink(missing_ok=True)
+
+
+def is_outdated(project: Project, state_dir: Path, docname: str) -> bool:
+    return cache_token(project, state_dir, docname)[1]

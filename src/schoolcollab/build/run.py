@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Callable
 
 from ..paths import Project
+from .fingerprint import digest
 
 STAGE = ".stage"
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
-EXECUTED = re.compile(r"Executing notebook|Executed notebook|executing outdated notebooks|Executing:", re.I)
+SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE):|^Extension error|^Exception occurred")
+EXECUTED = re.compile(r"^(\S+?): Executing notebook using")
 
 
 @dataclass
@@ -37,6 +39,20 @@ def jb_command(project: Project, builder: str = "html") -> list[str]:
             "--builder", builder, "-W", "-n", "--keep-going"]
 
 
+def source_digest(project: Project) -> str:
+    """Fingerprint of everything a build reads: when it is unchanged, the published book is current."""
+    paths = [project.chapters, project.data, project.bib, project.package, project.root / "_config.yml",
+             project.root / "_toc.yml", project.root / "requirements.lock"]
+    return digest(paths, project.root)
+
+
+def is_current(project: Project) -> bool:
+    """True when _build/html was built from exactly the files there are now."""
+    stamp = stage_dir(project) / "source.digest"
+    return (project.build_dir / "html" / "index.html").is_file() and stamp.is_file() \
+        and stamp.read_text() == source_digest(project)
+
+
 def build_book(project: Project, force: bool = False,
                on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
     """Build the HTML book. ``force`` starts from nothing: every chapter executes again."""
@@ -44,6 +60,7 @@ def build_book(project: Project, force: bool = False,
     if force and stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True, exist_ok=True)
+    digest_before = source_digest(project)
     log_path = project.build_dir / "build.log"
     warnings: list[str] = []
     executed: list[str] = []
@@ -58,16 +75,18 @@ def build_book(project: Project, force: bool = False,
             if m := PROGRESS.match(text):
                 if on_progress:
                     on_progress(m.group(1), int(m.group(2)), m.group(3))
-            if "WARNING" in text or "ERROR" in text or "CRITICAL" in text:
+            if SPHINX_PROBLEM.search(text):
                 warnings.append(text)
-            if EXECUTED.search(text):
-                executed.append(text)
+            if (m := EXECUTED.match(text)) and m.group(1) not in executed:
+                executed.append(m.group(1))
         code = proc.wait()
     built = stage / "_build" / "html"
     ok = code == 0 and not warnings and (built / "index.html").exists()
     result = BuildResult(ok, log_path, warnings, executed)
     if ok:
         result.html = publish(built, project.build_dir / "html")
+        if source_digest(project) == digest_before:  # an edit during the build must not be marked as built
+            (stage / "source.digest").write_text(digest_before)
     return result
 
 

@@ -18,7 +18,7 @@ from sphinx.environment import BuildEnvironment
 
 from ..inputs import MANIFEST_ENV
 from ..paths import find_project
-from .fingerprint import chapter_fingerprint, manifest_path
+from .fingerprint import cache_token, is_outdated, pending_path, record_execution
 
 FP_KEY = "schoolcollab_inputs"
 
@@ -29,10 +29,11 @@ def _state_dir(app: Sphinx) -> Path:
     return path
 
 
-def _fingerprints(env: BuildEnvironment) -> dict[str, str]:
-    if not hasattr(env, "schoolcollab_fingerprints"):
-        env.schoolcollab_fingerprints = {}  # type: ignore[attr-defined]
-    return env.schoolcollab_fingerprints  # type: ignore[attr-defined]
+def _tokens(env: BuildEnvironment) -> dict[str, str]:
+    """Docname -> the cache token injected when the page was last read (pickled with the env)."""
+    if not hasattr(env, "schoolcollab_tokens"):
+        env.schoolcollab_tokens = {}  # type: ignore[attr-defined]
+    return env.schoolcollab_tokens  # type: ignore[attr-defined]
 
 
 def _split_frontmatter(text: str) -> tuple[dict[str, Any], str] | None:
@@ -51,42 +52,45 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         return
     meta, body = parts
     state = _state_dir(app)
-    fp = chapter_fingerprint(find_project(Path(app.srcdir)), state, docname)
-    _fingerprints(app.env)[docname] = fp
-    meta["kernelspec"] = {**meta["kernelspec"], FP_KEY: fp}
-    # Count the lines of the original front matter so that line numbers in warnings stay right.
+    token, _ = cache_token(find_project(Path(app.srcdir)), state, docname)
+    _tokens(app.env)[docname] = token
+    meta["kernelspec"] = {**meta["kernelspec"], FP_KEY: token}
+    # Keep the front matter's line count so that line numbers in warnings stay right.
     dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     pad = source[0][: len(source[0]) - len(body)].count("\n") - dumped.count("\n") - 2
     source[0] = "---\n" + dumped + "\n" * max(pad, 0) + "---" + body
-    pending = manifest_path(state, docname).with_suffix(".pending")
+    pending = pending_path(state, docname)
     pending.unlink(missing_ok=True)
+    pending.touch()
     os.environ[MANIFEST_ENV] = str(pending)
 
 
 def on_doctree_read(app: Sphinx, doctree: Any) -> None:
     """After a page is parsed (and executed if it had to be), keep what its kernel read."""
     docname = app.env.docname
-    state = _state_dir(app)
-    pending = manifest_path(state, docname).with_suffix(".pending")
-    if pending.is_file():  # it executed: its record replaces the old one
-        os.replace(pending, manifest_path(state, docname))
     os.environ.pop(MANIFEST_ENV, None)
+    token = _tokens(app.env).get(docname)
+    if token is None:
+        return
+    state = _state_dir(app)
+    pending = pending_path(state, docname)
+    if pending.is_file() and pending.stat().st_size > 0:  # it executed: its record replaces the old one
+        record_execution(find_project(Path(app.srcdir)), state, docname, token)
+    else:
+        pending.unlink(missing_ok=True)
 
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                         removed: set[str]) -> list[str]:
+    """Pages whose code did not change but whose recorded inputs did."""
     project = find_project(Path(app.srcdir))
     state = _state_dir(app)
-    stale = []
-    for docname, old in _fingerprints(env).items():
-        if docname in env.found_docs and docname not in changed and docname not in added:
-            if chapter_fingerprint(project, state, docname) != old:
-                stale.append(docname)
-    return stale
+    return [doc for doc in _tokens(env) if doc in env.found_docs and doc not in changed and doc not in added
+            and is_outdated(project, state, doc)]
 
 
 def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _fingerprints(env).pop(docname, None)
+    _tokens(env).pop(docname, None)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""Time the book build: cold, no-change, after one data change, and the bare-kernel baseline.
+
+    .venv/bin/python benchmarks/build.py
+
+Works on a throwaway copy of the book. Targets: no-change rebuild <= 3 s; cold build <= 1.5 x baseline,
+where the baseline is starting a bare kernel and importing schoolcollab once per executed chapter.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from jupyter_client.manager import start_new_kernel
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = str(Path(sys.executable).with_name("schoolcollab"))
+IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache", "*.egg-info")
+
+
+def timed_build(root: Path, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([CLI, "build", *args], cwd=root, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def notebook_chapters(root: Path) -> int:
+    return sum("kernelspec:" in p.read_text() for p in (root / "chapters").glob("*.md"))
+
+
+def baseline(n: int) -> float:
+    """Start a kernel and import schoolcollab, n times (what executing n chapters cannot avoid)."""
+    start = time.perf_counter()
+    for _ in range(n):
+        km, kc = start_new_kernel(kernel_name="python3")
+        kc.execute_interactive("import schoolcollab", timeout=120)
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "book"
+        shutil.copytree(ROOT, root, ignore=IGNORE)
+        n = notebook_chapters(root)
+        cold = timed_build(root, "--force")
+        nochange = timed_build(root)
+        csv = root / "data" / "review" / "initiatives.csv"
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        frame.loc[0, "summary"] = frame.loc[0, "summary"] + " (edited)"
+        frame.to_csv(csv, index=False)
+        changed = timed_build(root)
+        base = baseline(n)
+    print(f"notebook chapters:            {n}")
+    print(f"cold build:                   {cold:7.2f} s")
+    print(f"no-change rebuild:            {nochange:7.2f} s   (target <= 3 s)")
+    print(f"rebuild after one data edit:  {changed:7.2f} s")
+    print(f"baseline (kernel + import)xN: {base:7.2f} s")
+    print(f"cold / baseline:              {cold / base:7.2f}     (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

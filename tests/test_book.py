@@ -1,0 +1,146 @@
+"""End to end: build a copy of the book as CI and authors do, then read the HTML as a browser would."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from schoolcollab.build.run import jb_command
+from schoolcollab.paths import Project
+
+from conftest import copy_book
+
+pytestmark = pytest.mark.slow
+CLI = str(Path(sys.executable).with_name("schoolcollab"))
+EXECUTED = re.compile(r"\((\d+) chapter\(s\) executed\)")
+
+
+def build(project: Project, *args: str) -> tuple[subprocess.CompletedProcess, int]:
+    result = subprocess.run([CLI, "build", *args], cwd=project.root, capture_output=True, text=True)
+    m = EXECUTED.search(result.stdout)
+    return result, int(m.group(1)) if m else -1
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Project:
+    project = copy_book(tmp_path_factory.mktemp("built") / "book")
+    result, executed = build(project, "--force")
+    assert result.returncode == 0, result.stdout + result.stderr
+    toc = yaml.safe_load((project.root / "_toc.yml").read_text())
+    notebooks = [c["file"] for part in toc["parts"] for c in part["chapters"]
+                 if "kernelspec" in (project.root / f"{c['file']}.md").read_text()]
+    assert executed == len(notebooks), result.stdout
+    return project
+
+
+def pages(project: Project) -> list[Path]:
+    return sorted((project.build_dir / "html").rglob("*.html"))
+
+
+def test_every_toc_chapter_is_rendered_without_error_output(built) -> None:
+    toc = yaml.safe_load((built.root / "_toc.yml").read_text())
+    files = [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
+    for f in files:
+        html = (built.build_dir / "html" / f"{f}.html").read_text()
+        assert "Traceback" not in html and "output_error" not in html and "stderr" not in html, f
+
+
+def test_no_page_loads_anything_from_another_host(built) -> None:
+    offenders = []
+    for page in pages(built):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for el in soup.find_all(tag):
+                url = el.get(attr)
+                if tag == "link" and "stylesheet" not in (el.get("rel") or []) and el.get("as") not in ("font", "style", "script"):
+                    continue
+                if url and urlparse(url).scheme in ("http", "https") or (url or "").startswith("//"):
+                    offenders.append(f"{page.name}: <{tag} {attr}={url}>")
+        for css in re.findall(r"@import\s+url\(['\"]?(https?:[^)'\"]+)", page.read_text()):
+            offenders.append(f"{page.name}: @import {css}")
+    for css in (built.build_dir / "html" / "_static").rglob("*.css"):
+        for url in re.findall(r"url\(['\"]?(https?://[^)'\"]+)", css.read_text(errors="replace")):
+            offenders.append(f"{css.name}: url({url})")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_every_internal_link_and_anchor_resolves(built) -> None:
+    html_root = built.build_dir / "html"
+    ids: dict[Path, set[str]] = {}
+    broken = []
+    for page in pages(built):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        ids[page.resolve()] = {el["id"] for el in soup.find_all(id=True)}
+    for page in pages(built):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for a in soup.find_all("a", href=True):
+            url = urlparse(a["href"])
+            if url.scheme or a["href"].startswith(("mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page.resolve()
+            if not target.exists():
+                broken.append(f"{page.relative_to(html_root)} -> {a['href']} (no such file)")
+            elif url.fragment and target.suffix == ".html" and url.fragment not in ids.get(target, set()):
+                broken.append(f"{page.relative_to(html_root)} -> {a['href']} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_figures_and_tables_are_numbered_with_captions(built) -> None:
+    html = (built.build_dir / "html" / "chapters" / "appendix-initiatives.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    captions = [c.get_text(" ", strip=True) for c in soup.select("figure figcaption")]
+    assert len(captions) == 2 and all(re.match(r"Fig\. \d+", c) for c in captions), captions
+    assert soup.select("figure img") and soup.select("figure table")
+
+
+def test_no_change_rebuild_executes_nothing(built) -> None:
+    result, executed = build(built)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert executed == 0 and "up to date" in result.stdout, result.stdout
+    # Below the up-to-date shortcut, Sphinx and the execution cache also find nothing to run.
+    sphinx = subprocess.run(jb_command(built), cwd=built.root, capture_output=True, text=True)
+    assert sphinx.returncode == 0, sphinx.stdout + sphinx.stderr
+    assert "Executing notebook" not in sphinx.stdout
+    assert "0 added, 0 changed, 0 removed" in sphinx.stdout
+
+
+def test_changed_data_reaches_the_html_and_only_readers_reexecute(built) -> None:
+    csv = built.data / "review" / "initiatives.csv"
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    marker = "Zebra-striped partnership scheme"
+    frame.loc[0, "summary"] = marker
+    frame.to_csv(csv, index=False)
+    result, executed = build(built)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (built.build_dir / "html" / "chapters" / "appendix-initiatives.html").read_text()
+    assert marker in html
+    ran = set(re.findall(r"executed (chapters/\S+\.md)", result.stdout))
+    # the introduction reads the initiatives too; the glossary and search appendices do not
+    assert {"chapters/appendix-initiatives.md", "chapters/introduction.md"} <= ran, result.stdout
+    assert not ran & {"chapters/appendix-glossary.md", "chapters/appendix-search.md"}, result.stdout
+    assert executed == len(ran)
+    assert marker not in (built.build_dir / "html" / "chapters" / "appendix-glossary.html").read_text()
+
+
+def test_unknown_citation_key_fails_the_build_naming_chapter_and_key(built) -> None:
+    chapter = built.chapters / "appendix-glossary.md"
+    original = chapter.read_text()
+    chapter.write_text(original + "\nAs argued by {cite:t}`nobody1999unknown`.\n")
+    try:
+        result, _ = build(built)
+        assert result.returncode == 1
+        assert "chapters/appendix-glossary.md" in result.stderr and "nobody1999unknown" in result.stderr
+        # Sphinx itself (bypassing our check) also refuses the key
+        sphinx = subprocess.run(jb_command(built), cwd=built.root, capture_output=True, text=True)
+        assert sphinx.returncode != 0
+        assert "nobody1999unknown" in sphinx.stdout + sphinx.stderr
+        assert "appendix-glossary" in sphinx.stdout + sphinx.stderr
+    finally:
+        chapter.write_text(original)

@@ -1,0 +1,81 @@
+"""The command line: exit codes and messages an author can act on."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+CLI = [str(Path(sys.executable).with_name("schoolcollab"))]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_check_passes_on_the_real_book(real) -> None:
+    result = run("check", cwd=real.root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("0 problems")
+
+
+def test_usage_error_exits_2(real) -> None:
+    assert run("build", "--no-such-flag", cwd=real.root).returncode == 2
+    assert run("check", cwd=Path("/")).returncode == 2
+
+
+def test_check_reports_every_problem_with_file_field_and_line(book) -> None:
+    source = next(book.sources.glob("*.yaml"))
+    text = source.read_text()
+    rec = yaml.safe_load(text)
+    bad_design = text.replace(f"design: {rec['design']}", "design: casestudy", 1)
+    source.write_text(bad_design)
+    chapter = book.chapters / "introduction.md"
+    chapter.write_text(chapter.read_text() + "\nSee {cite:p}`nobody1999unknown`.\n")
+    result = run("check", cwd=book.root)
+    assert result.returncode == 1
+    err = result.stderr
+    assert "Traceback" not in err
+    line = next(i for i, l in enumerate(bad_design.splitlines(), 1) if l.startswith("design:"))
+    assert f"data/sources/{source.name}:{line}: design: 'casestudy' is not a term of the codebook" in err
+    assert "case_study" in err  # the valid values are named
+    assert "chapters/introduction.md" in err and "nobody1999unknown" in err
+
+
+def test_bad_yaml_names_the_line(book) -> None:
+    source = next(book.sources.glob("*.yaml"))
+    source.write_text("key: [unclosed\ndesign: x\n")
+    result = run("check", cwd=book.root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"data/sources/{source.name}:" in result.stderr and "not valid YAML" in result.stderr
+
+
+def test_add_creates_a_record_refuses_to_overwrite_and_says_what_to_fill(book) -> None:
+    bib = book.bib.read_text()
+    book.bib.write_text(bib + "\n@article{newcomer2026new,\n  author = {Newcomer, N.},\n  title = {New evidence},\n"
+                        "  journal = {Journal of Tests},\n  year = {2026},\n}\n")
+    result = run("add", "newcomer2026new", cwd=book.root)
+    assert result.returncode == 0, result.stderr
+    path = book.sources / "newcomer2026new.yaml"
+    assert "New evidence" in path.read_text() and "findings" in result.stdout
+    again = run("add", "newcomer2026new", cwd=book.root)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    unknown = run("add", "ghost2026none", cwd=book.root)
+    assert unknown.returncode == 1 and "not in references.bib" in unknown.stderr
+    assert not (book.sources / "ghost2026none.yaml").exists()
+    # until it is filled in, check names the empty findings of the new file
+    check = run("check", cwd=book.root)
+    assert check.returncode == 1 and "newcomer2026new.yaml" in check.stderr and "findings" in check.stderr
+
+
+def test_report_and_snapshot_show_rating_changes(book) -> None:
+    assert run("snapshot", "test-edition", cwd=book.root).returncode == 0
+    same = run("report", cwd=book.root)
+    assert same.returncode == 0 and "no claim changed rating" in same.stdout
+    snap = book.snapshot.read_text().splitlines()
+    claim, rating = snap[1].split(",")[1:3]
+    other = "high" if rating != "high" else "low"
+    book.snapshot.write_text("\n".join([snap[0], f"test-edition,{claim},{other}", *snap[2:]]) + "\n")
+    changed = run("report", cwd=book.root)
+    assert f"{claim}: {other} -> {rating}" in changed.stdout
