@@ -22,11 +22,13 @@ REQUIRED: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "inproceedings": ("author", "title", "booktitle", "year"),
     "techreport": ("author", "title", "institution", "year"),
     "phdthesis": ("author", "title", "school", "year"),
-    "misc": ("title", "year"),
+    "misc": (("title", "note"), "year"),  # a work cited without a title carries a note saying so
     "online": ("title", "year"),
 }
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
-KEY_PATTERN = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
+# family name + year (or "forthcoming") + first significant title word; the word may be absent when
+# the source names no title (an in-text citation missing from a reference list)
+KEY_PATTERN = re.compile(r"^[a-z]+([0-9]{4}|forthcoming)[a-z0-9]*$")
 
 
 @dataclass(frozen=True)
