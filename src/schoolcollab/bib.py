@@ -53,7 +53,11 @@ class Bibliography:
 
 def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
     """Parse ``path``; every failed block, duplicate key and missing field goes into ``problems``."""
-    library = bibtexparser.parse_string(read_text(path))
+    try:
+        library = bibtexparser.parse_string(read_text(path))
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        problems.add(path, f"cannot be read ({exc.__class__.__name__})", expected="a UTF-8 BibTeX file")
+        return Bibliography(path, {}, {}, {})
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):

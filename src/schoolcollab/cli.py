@@ -14,10 +14,10 @@ from .check import check_project
 from .errors import InputError
 from .paths import Project, find_project
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Build, check and extend the school-collaboration evidence review.")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2

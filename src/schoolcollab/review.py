@@ -46,6 +46,9 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
     """Government initiatives (one row each); CSV line numbers in every problem."""
     try:
         frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        problems.add(path, "the file is missing", expected="this file (see data/review/README.md)")
+        return pd.DataFrame(columns=INITIATIVE_COLUMNS)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         problems.add(path, f"not a readable CSV file: {exc}", expected="comma-separated values with a header row")
         return pd.DataFrame(columns=INITIATIVE_COLUMNS)

@@ -32,6 +32,8 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
         problems.add(path, f"not valid YAML: {exc}")
     except UnicodeDecodeError as exc:
         problems.add(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})", expected="a UTF-8 file")
+    except FileNotFoundError:
+        problems.add(path, "the file is missing", expected="this file (see the README in its folder)")
     return None
 
 

@@ -1,0 +1,136 @@
+"""Tables and figures of the evidence base: gap map, profiles, factors, impact, claims."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
+
+from ..evidence import synthesis as syn
+from ..load import Evidence
+from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, theme
+
+
+def gap_map_figure(ev: Evidence) -> Figure:
+    """Theme × collaboration family heat map of source counts, with the count in every cell."""
+    theme()
+    matrix = syn.evidence_matrix(ev.tables, ev.codebook)
+    grid = syn.matrix_wide(matrix, "sources")
+    grid = grid.loc[:, grid.sum(axis=0) > 0]
+    grid.index = [ev.codebook.label("themes", t) for t in grid.index]
+    grid.columns = [ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated") for f in grid.columns]
+    fig, ax = plt.subplots(figsize=(1.1 * len(grid.columns) + 3, 0.45 * len(grid) + 1.5))
+    sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources"}, linewidths=0.5,
+                linecolor="white", ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=35)
+    plt.setp(ax.get_xticklabels(), ha="right")
+    return fig
+
+
+def factor_figure(ev: Evidence, kind: str, top: int = 12) -> Figure:
+    """Horizontal bars: how many sources report each condition for success or barrier."""
+    theme()
+    freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
+    freq = freq[freq["sources"] > 0].head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.38 * len(freq) + 1))
+    colour = PALETTE[2] if kind == "conditions" else PALETTE[3]
+    ax.barh(freq["label"], freq["sources"], color=colour)
+    for y, v in enumerate(freq["sources"]):
+        ax.text(v + 0.1, y, str(v), va="center", fontsize=9)
+    ax.set_xlabel("number of sources reporting it")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def impact_figure(ev: Evidence) -> Figure:
+    """Stacked bars: sources reporting each outcome domain, split by direction of the finding."""
+    theme()
+    impact = syn.impact_by_domain(ev.tables, ev.codebook)
+    wide = impact.pivot_table(index="domain_label", columns="direction", values="sources", aggfunc="sum", fill_value=0)
+    order = [d for d in ("positive", "mixed", "no_effect", "negative", "descriptive") if d in wide.columns]
+    wide = wide[order]
+    wide = wide.loc[wide.sum(axis=1).sort_values().index]
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(wide) + 1.2))
+    left = np.zeros(len(wide))
+    for d in order:
+        ax.barh(wide.index, wide[d], left=left, color=DIRECTION_COLOURS[d], label=ev.codebook.label("directions", d))
+        left += wide[d].to_numpy()
+    ax.set_xlabel("number of sources")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(frameon=False, loc="lower right")
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def profile_figure(ev: Evidence) -> Figure:
+    """Three panels: study designs, period of publication, countries studied."""
+    theme()
+    designs = syn.design_profile(ev.tables, ev.codebook).sort_values("sources")
+    years = syn.year_profile(ev.tables)
+    countries = syn.country_profile(ev.tables, ev.codebook).head(8).iloc[::-1]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
+    axes[0].barh(designs["label"], designs["sources"], color=PALETTE[0])
+    axes[0].set_title("Design")
+    axes[1].bar(years["period"], years["sources"], color=PALETTE[1])
+    axes[1].set_title("Published")
+    axes[1].tick_params(axis="x", rotation=45)
+    axes[2].barh(countries["label"], countries["sources"], color=PALETTE[2])
+    axes[2].set_title("Country studied")
+    for ax in axes:
+        ax.grid(axis="y" if ax is not axes[1] else "x", visible=False)
+        ax.set_xlabel("sources" if ax is not axes[1] else "")
+    axes[1].set_ylabel("sources")
+    return fig
+
+
+def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "concluding_point")) -> Styler:
+    """Claims with their computed confidence, the evidence counts and the reasons for each downgrade."""
+    merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
+    merged = merged[merged["kind"].isin(kinds)]
+    merged["order"] = merged["rating"].map({r: i for i, r in enumerate(RATING_ORDER)})
+    merged = merged.sort_values(["order", "theme"])
+    frame = pd.DataFrame({
+        "Claim": merged["statement"],
+        "Area": [ev.codebook.label("themes", t) for t in merged["theme"]],
+        "Confidence": merged["rating"],
+        "Sources (for / mixed / against)": [f"{s} / {m} / {a}" for s, m, a in
+                                            zip(merged["supports"], merged["mixed"], merged["against"])],
+        "Why not higher": merged["reasons"],
+    })
+    return table(frame, wrap=("Claim", "Why not higher"))
+
+
+def gaps_table(ev: Evidence) -> Styler:
+    merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
+    merged = merged[merged["kind"] == "gap"]
+    frame = pd.DataFrame({"Gap": merged["statement"],
+                          "Area": [ev.codebook.label("themes", t) for t in merged["theme"]],
+                          "Sources that touch it": merged["sources"]})
+    return table(frame, wrap=("Gap",))
+
+
+def factor_table(ev: Evidence, kind: str) -> Styler:
+    freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
+    freq = freq[freq["sources"] > 0]
+    keys = ev.findings[ev.findings["factor"].isin(freq["factor"])].groupby("factor")["key"].unique()
+    frame = pd.DataFrame({"Factor": freq["label"], "Sources": freq["sources"],
+                          "Reported by": [", ".join(sorted(keys.get(f, []))) for f in freq["factor"]]})
+    return table(frame, wrap=("Reported by",))
+
+
+def typologies_table(ev: Evidence) -> Styler:
+    """The four classifications side by side: one column per typology, one row per term."""
+    types = ev.codebook.frame("collaboration_types")
+    columns = {}
+    for typ in ("chapman_muijs", "lindsay", "hill", "woods"):
+        sub = types[types["typology"] == typ]
+        columns[ev.codebook.vocab["typologies"][typ]["label"]] = [
+            f"{r.label}: {r.definition}" for r in sub.itertuples()]
+    depth = max(map(len, columns.values()))
+    frame = pd.DataFrame({k: v + [""] * (depth - len(v)) for k, v in columns.items()})
+    return table(frame, wrap=tuple(frame.columns))
