@@ -4,11 +4,12 @@ Chapters use the loaders below (each validates what it reads and raises ``InputE
 problem) and the table and figure functions in :mod:`schoolcollab.present`.
 """
 from .errors import InputError, Problem
-from .load import bibliography, evidence, glossary, initiatives, search_strategy, summary_template
+from .load import (bibliography, case_partnerships, count_sources, evidence, glossary, initiatives, search_strategy,
+                   summary_template, system_leadership)
 from .review import included_count
 
-__all__ = ["InputError", "Problem", "bibliography", "evidence", "glossary", "included_count", "initiatives",
-           "present", "search_strategy", "summary_template"]
+__all__ = ["InputError", "Problem", "bibliography", "count_sources", "evidence", "glossary", "included_count", "initiatives",
+           "present", "search_strategy", "summary_template", "system_leadership", "case_partnerships"]
 
 
 def __getattr__(name: str):

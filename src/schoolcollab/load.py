@@ -122,3 +122,26 @@ def evidence(root: Path | None = None) -> Evidence:
     problems.raise_if_any()
     assert result is not None
     return result
+
+
+def count_sources(ev: Evidence, **filters: str) -> int:
+    """Number of sources with a finding matching every filter (theme, family, domain, direction)."""
+    from .evidence.synthesis import sources_on
+
+    return len(sources_on(ev.tables, **filters))
+
+
+@lru_cache(maxsize=4)
+def system_leadership(root: Path | None = None) -> pd.DataFrame:
+    """System-leadership roles discussed by the review."""
+    return _run(review.load_roles, project(root).data / "review" / "system_leadership.yaml", bibliography(root).keys())
+
+
+@lru_cache(maxsize=4)
+def case_partnerships(root: Path | None = None) -> pd.DataFrame:
+    """The nine case-study partnerships of the primary-school study (data/muijs2015/partnerships.csv)."""
+    import io
+
+    from .inputs import read_text
+
+    return pd.read_csv(io.StringIO(read_text(project(root).data / "muijs2015" / "partnerships.csv")))

@@ -122,3 +122,26 @@ def included_count(strategy: dict[str, Any]) -> int:
     if not counts or not isinstance(counts[-1], int):
         raise ValueError("the last screening stage of data/review/search_strategy.yaml has no count")
     return counts[-1]
+
+
+ROLES_SCHEMA = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["role", "description", "source", "seed_location"],
+              "additionalProperties": False,
+              "properties": {"role": _TEXT, "abbreviation": {"type": "string"}, "description": _TEXT,
+                             "source": _TEXT, "seed_location": _TEXT}},
+}
+
+
+def load_roles(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+    """System-leadership roles (data/review/system_leadership.yaml), in file order."""
+    data = load_yaml(path, problems)
+    if data is None or not _yaml_problems(path, data, ROLES_SCHEMA, problems):
+        return pd.DataFrame(columns=["role", "abbreviation", "description", "source"])
+    for i, item in enumerate(data):
+        if item["source"] not in bib_keys:
+            problems.add(path, f"source '{item['source']}' is not in references.bib", field=f"[{i}].source",
+                         line=line_of(path, [i, "source"]), expected="a bib key")
+    frame = pd.DataFrame(data)
+    frame["abbreviation"] = frame.get("abbreviation", pd.Series([""] * len(frame))).fillna("")
+    return frame

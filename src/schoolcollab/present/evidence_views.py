@@ -134,3 +134,34 @@ def typologies_table(ev: Evidence) -> Styler:
     depth = max(map(len, columns.values()))
     frame = pd.DataFrame({k: v + [""] * (depth - len(v)) for k, v in columns.items()})
     return table(frame, wrap=tuple(frame.columns))
+
+
+def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
+    """A short boxed statement of one claim, its computed confidence and why, to sit beside the text."""
+    from IPython.display import Markdown
+
+    claims = ev.claims.set_index("id")
+    if claim_id not in claims.index:
+        raise KeyError(f"claim '{claim_id}' is not in data/findings.yaml (known: {', '.join(sorted(claims.index))})")
+    claim = claims.loc[claim_id]
+    rating = ev.ratings.set_index("claim").loc[claim_id]
+    links = ev.links[ev.links["claim"] == claim_id]
+    cites = ",".join(sorted(links["key"]))
+    stance = f"{rating['supports']} for, {rating['mixed']} mixed, {rating['against']} against"
+    level = rating["rating"]
+    head = "Gap in the evidence" if level == "gap" else f"Confidence: {level}"
+    body = (f"**{head}.** {claim['statement']}\n\n"
+            f"*Evidence:* {stance}" + (f" ({{cite:p}}`{cites}`)" if cites else "") + ".")
+    if level != "gap":
+        body += f" *Why not higher:* {rating['reasons']}."
+    return Markdown(body)
+
+
+def case_partnerships_table(partnerships: pd.DataFrame) -> Styler:
+    frame = pd.DataFrame({
+        "Partnership": partnerships["partnership"],
+        "Supporting school": partnerships["supporting_school"],
+        "Supported school": partnerships["supported_school"],
+        "Type": partnerships["type"].fillna("not assignable"),
+    })
+    return table(frame)

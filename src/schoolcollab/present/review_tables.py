@@ -83,3 +83,12 @@ def screening_table(strategy: dict[str, Any]) -> Styler:
 def supplementary_table(strategy: dict[str, Any]) -> Styler:
     rows = [{"Source": s["name"], "How it was used": s["description"]} for s in strategy["supplementary"]]
     return table(pd.DataFrame(rows), wrap=("How it was used",))
+
+
+def roles_table(roles: pd.DataFrame) -> Styler:
+    frame = pd.DataFrame({
+        "Role": roles["role"] + roles["abbreviation"].map(lambda a: f" ({a})" if a else ""),
+        "What it involves": roles["description"],
+        "Source": roles["source"],
+    })
+    return table(frame, wrap=("What it involves",), widths={"Role": "11em"})
