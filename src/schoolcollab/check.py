@@ -23,8 +23,9 @@ def check_project(proj: Project) -> CheckReport:
     keys = bib.keys()
     evidence = collect_evidence(proj, problems, bib=bib)
     review.load_glossary(proj.data / "review" / "glossary.yaml", keys, problems)
-    for name in ("search_strategy.yaml", "summary_template.yaml"):
-        review.load_yaml_document(proj.data / "review" / name, problems)
+    review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
+    review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
+    review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:
         for line, key in cited_keys(chapter.read_text(encoding="utf-8")):

@@ -80,7 +80,7 @@ def glossary(root: Path | None = None) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def search_strategy(root: Path | None = None) -> dict[str, Any]:
     """The review's search strategy (databases, search strings, screening stages)."""
-    return _run(review.load_yaml_document, project(root).data / "review" / "search_strategy.yaml")
+    return _run(review.load_search_strategy, project(root).data / "review" / "search_strategy.yaml")
 
 
 @lru_cache(maxsize=4)
@@ -145,3 +145,12 @@ def case_partnerships(root: Path | None = None) -> pd.DataFrame:
     from .inputs import read_text
 
     return pd.read_csv(io.StringIO(read_text(project(root).data / "muijs2015" / "partnerships.csv")))
+
+
+def edition_changes(ev: Evidence, root: Path | None = None) -> tuple[str | None, pd.DataFrame]:
+    """(name of the last tagged edition or None, claims whose computed rating differs from it)."""
+    from .authoring import edition_changes as changes, read_snapshot
+
+    proj = project(root)
+    snap = read_snapshot(proj)
+    return (snap["edition"].iloc[0] if not snap.empty else None), changes(proj, ev.ratings)

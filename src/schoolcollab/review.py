@@ -18,13 +18,13 @@ INITIATIVE_COLUMNS = ["id", "name", "abbreviation", "start_year", "end_year", "o
 _TEXT = {"type": "string", "minLength": 1}
 _ROW_SCHEMA = {
     "type": "object",
-    "required": ["id", "name", "start_year", "ongoing", "summary", "source", "seed_location"],
+    "required": ["id", "name", "ongoing", "summary", "source", "seed_location"],
     "properties": {
         "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
         "name": _TEXT, "summary": _TEXT, "source": _TEXT, "seed_location": _TEXT,
-        "start_year": {"type": "integer", "minimum": 1900, "maximum": 2100},
+        "start_year": {"type": ["integer", "null"], "minimum": 1900, "maximum": 2100},
         "end_year": {"type": ["integer", "null"], "minimum": 1900, "maximum": 2100},
-        "ongoing": {"type": "boolean"},
+        "ongoing": {"anyOf": [{"type": "boolean"}, {"const": "not_reported"}]},
     },
 }
 GLOSSARY_SCHEMA = {
@@ -64,7 +64,7 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
         for col in ("start_year", "end_year"):
             row[col] = int(row[col]) if row[col].lstrip("-").isdigit() else (None if row[col] == "" else row[col])
         row["ongoing"] = {"true": True, "false": False}.get(row["ongoing"].lower(), row["ongoing"])
-        for err in validator.iter_errors({k: v for k, v in row.items() if v is not None or k == "end_year"}):
+        for err in validator.iter_errors(row):
             field, message, expected = describe(err)
             problems.add(path, message, field=field, line=line, expected=expected)
             bad = True
@@ -75,6 +75,10 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
         if isinstance(row["end_year"], int) and isinstance(row["start_year"], int) and row["end_year"] < row["start_year"]:
             problems.add(path, f"end_year {row['end_year']} is before start_year {row['start_year']}",
                          field="end_year", line=line, expected="a year at or after start_year")
+            bad = True
+        if row["start_year"] is None and not row["note"]:
+            problems.add(path, "no start_year and no note saying why", field="note", line=line,
+                         expected="a start year, or a note that the source documents give none")
             bad = True
         if row["ongoing"] is True and row["end_year"] is not None:
             problems.add(path, "an ongoing initiative has an end_year", field="end_year", line=line,
@@ -145,3 +149,35 @@ def load_roles(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFra
     frame = pd.DataFrame(data)
     frame["abbreviation"] = frame.get("abbreviation", pd.Series([""] * len(frame))).fillna("")
     return frame
+
+
+SEARCH_SCHEMA = {
+    "type": "object",
+    "required": ["databases", "supplementary", "keywords", "screening"],
+    "properties": {
+        "databases": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "description"],
+            "properties": {"name": _TEXT, "description": _TEXT, "scale": {"type": "string"}}}},
+        "supplementary": {"type": "array", "items": {
+            "type": "object", "required": ["name", "description"],
+            "properties": {"name": _TEXT, "description": _TEXT}}},
+        "keywords": {"type": "array", "minItems": 1, "items": _TEXT},
+        "screening": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["stage", "description", "count"],
+            "properties": {"stage": _TEXT, "description": _TEXT,
+                           "count": {"anyOf": [{"type": "integer", "minimum": 0}, {"const": "not_reported"}]}}}},
+    },
+}
+
+
+def load_search_strategy(path: Path, problems: Problems) -> dict[str, Any]:
+    """The search strategy, validated: the methods chapter's tables and counts come from it."""
+    data = load_yaml_document(path, problems)
+    if data and _yaml_problems(path, data, SEARCH_SCHEMA, problems):
+        counts = [s["count"] for s in data["screening"]]
+        if not isinstance(counts[-1], int):
+            problems.add(path, "the last screening stage has no count", field="screening",
+                         line=line_of(path, ["screening", len(counts) - 1, "count"]),
+                         expected="the number of sources included")
+        return data
+    return {}

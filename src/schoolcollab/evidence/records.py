@@ -74,6 +74,9 @@ def describe(err: jsonschema.ValidationError) -> tuple[str, str, str]:
         extra = sorted(set(err.instance) - set(schema.get("properties", {})))
         return (_dotted([*where, extra[0]]) if extra else field, f"unknown field {', '.join(map(repr, extra))}",
                 one_of(schema.get("properties", {})))
+    if err.validator in ("enum", "const") and where == ["initiative"]:
+        return field, f"{err.instance!r} is not an id of data/review/initiatives.csv", \
+            one_of(map(str, schema.get("enum", [])))
     if err.validator in ("enum", "const"):
         allowed = schema.get("enum", [schema.get("const")])
         return field, f"{err.instance!r} is not a term of the codebook", one_of(map(str, allowed))

@@ -165,3 +165,49 @@ def case_partnerships_table(partnerships: pd.DataFrame) -> Styler:
         "Type": partnerships["type"].fillna("not assignable"),
     })
     return table(frame)
+
+
+GROUP_TITLES = {"context": "Scope and evidence base", "structure": "Structure: type, leadership, management, governance",
+                "impact": "Impact", "formation": "Formation: drivers and conditions",
+                "challenges": "Challenges", "sustainability": "Sustainability"}
+
+
+def section_label(theme_id: str) -> str:
+    """The label of the chapter section that discusses a theme (chapters use these exactly)."""
+    return "sec-" + theme_id.replace("_", "-")
+
+
+def summary_markdown(ev: Evidence) -> "Markdown":
+    """The executive summary: every key finding and concluding point, by area, with its confidence,
+    the reason for any downgrade and a link to the section that discusses it."""
+    from IPython.display import Markdown
+
+    themes = ev.codebook.vocab["themes"]
+    merged = ev.claims.merge(ev.ratings[["claim", "rating", "reasons", "supports", "mixed", "against"]],
+                             left_on="id", right_on="claim")
+    merged = merged[merged["kind"] != "gap"]
+    lines = []
+    for group, title in GROUP_TITLES.items():
+        rows = merged[[themes[t]["group"] == group for t in merged["theme"]]]
+        if rows.empty:
+            continue
+        lines.append(f"### {title}\n")
+        for r in rows.itertuples():
+            why = "" if r.reasons == "no concerns" else f" Downgraded: {r.reasons}."
+            lines.append(f"- **{r.statement}** *Confidence: {r.rating}* ({r.supports} supporting, {r.mixed} mixed, "
+                         f"{r.against} contrary source(s)).{why} See {{ref}}`{section_label(r.theme)}`.")
+        lines.append("")
+    return Markdown("\n".join(lines))
+
+
+def changes_table(changes: pd.DataFrame, ev: Evidence) -> Styler:
+    statements = ev.claims.set_index("id")["statement"]
+    frame = pd.DataFrame({"Claim": [statements.get(c, c) for c in changes["claim"]],
+                          "Before": changes["before"], "Now": changes["after"]})
+    return table(frame, wrap=("Claim",))
+
+
+def rules_table() -> Styler:
+    from ..evidence.ratings import rules_table as rules
+
+    return table(rules(), wrap=("Downgrade when",))

@@ -15,11 +15,16 @@ LAST_YEAR = 2015  # the review was published in October 2015; "ongoing" bars run
 
 def initiatives_table(initiatives: pd.DataFrame) -> Styler:
     """Initiatives with their years and a one-line summary."""
-    years = initiatives.apply(
-        lambda r: f"{r.start_year}–" + ("" if r.ongoing else (str(r.end_year) if pd.notna(r.end_year) else "?")), axis=1)
+    def years(r: pd.Series) -> str:
+        if pd.isna(r.start_year):
+            return "not reported"
+        if r.ongoing is True:
+            return f"{r.start_year}– (ongoing)"
+        return f"{r.start_year}–{r.end_year}" if pd.notna(r.end_year) else f"{r.start_year}–?"
+
     frame = pd.DataFrame({
         "Initiative": initiatives["name"] + initiatives["abbreviation"].map(lambda a: f" ({a})" if a else ""),
-        "Years": years.str.replace(r"–$", "– (ongoing)", regex=True),
+        "Years": initiatives.apply(years, axis=1),
         "What it did": initiatives["summary"],
     })
     return table(frame, wrap=("What it did",), widths={"Initiative": "12em"})
@@ -28,11 +33,12 @@ def initiatives_table(initiatives: pd.DataFrame) -> Styler:
 def initiatives_timeline(initiatives: pd.DataFrame) -> Figure:
     """A bar per initiative from its start to its end (or to 2015 if still running)."""
     theme()
-    data = initiatives.sort_values(["start_year", "name"], ascending=[False, False]).reset_index(drop=True)
+    data = initiatives.dropna(subset=["start_year"]).sort_values(["start_year", "name"], ascending=[False, False]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(data) + 1.2))
     for i, row in data.iterrows():
-        end = LAST_YEAR + 0.5 if row.ongoing or pd.isna(row.end_year) else int(row.end_year) + 1
-        colour = PALETTE[0] if not row.ongoing else PALETTE[2]
+        running = row.ongoing is True
+        end = LAST_YEAR + 0.5 if running or pd.isna(row.end_year) else int(row.end_year) + 1
+        colour = PALETTE[2] if running else PALETTE[0]
         ax.barh(i, end - int(row.start_year), left=int(row.start_year), color=colour, height=0.6)
         label = row.abbreviation or row["name"]
         ax.text(int(row.start_year) - 0.2, i, label, ha="right", va="center", fontsize=9)
