@@ -96,7 +96,7 @@ def test_figures_and_tables_are_numbered_with_captions(built) -> None:
     html = (built.build_dir / "html" / "chapters" / "appendix-initiatives.html").read_text()
     soup = BeautifulSoup(html, "html.parser")
     captions = [c.get_text(" ", strip=True) for c in soup.select("figure figcaption")]
-    assert len(captions) == 2 and all(re.match(r"Fig\. \d+", c) for c in captions), captions
+    assert len(captions) == 2 and all(re.match(r"Exhibit [A-Z0-9.]+", c) for c in captions), captions
     assert soup.select("figure img") and soup.select("figure table")
 
 
@@ -144,3 +144,61 @@ def test_unknown_citation_key_fails_the_build_naming_chapter_and_key(built) -> N
         assert "appendix-glossary" in sphinx.stdout + sphinx.stderr
     finally:
         chapter.write_text(original)
+
+
+def _summary_rating(html: str, statement: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for li in soup.find_all("li"):
+        text = li.get_text(" ", strip=True)
+        if text.startswith(statement[:60]):
+            m = re.search(r"Confidence: (high|moderate|low|very low)", text)
+            return m.group(1) if m else ""
+    raise AssertionError(f"claim not in summary: {statement[:60]}")
+
+
+def test_a_new_federation_study_changes_gap_map_counts_and_rating(built) -> None:
+    from schoolcollab.load import collect_evidence
+    from schoolcollab.errors import Problems
+
+    ledger = yaml.safe_load(built.claims.read_text())["claims"]
+    claim = next(c for c in ledger if c["theme"] == "impact_students" and c["kind"] != "gap"
+                 and any(e["key"] == "chapman2014school" and e["stance"] == "supports" for e in c["evidence"]))
+    html_dir = built.build_dir / "html" / "chapters"
+    gap_png_before = {p.name for p in (built.build_dir / "html" / "_images").glob("*.png")}
+    impact_before = (html_dir / "impact.html").read_text()
+    before = collect_evidence(built, Problems())
+    n_fed_before = len(before.findings.merge(before.types, on="key").query(
+        "theme == 'impact_students' and family == 'federation'")["key"].unique())
+
+    with open(built.bib, "a") as fh:
+        fh.write("\n@article{newfed2026federated,\n  author = {Newfed, A.},\n  title = {Federated primary schools"
+                 " and attainment},\n  journal = {Journal of Tests},\n  year = {2026},\n}\n")
+    add = subprocess.run([CLI, "add", "newfed2026federated"], cwd=built.root, capture_output=True, text=True)
+    assert add.returncode == 0, add.stderr
+    record = yaml.safe_load((built.sources / "newfed2026federated.yaml").read_text())
+    record.update({
+        "publication_type": "empirical", "design": "quasi_experimental", "aims": "Test a federation effect.",
+        "sample": {"description": "40 federated and 40 matched schools", "unit": "schools", "size": 80},
+        "country": ["england"], "phase": ["primary"], "formality": "formal",
+        "collaboration_types": ["hard_governance_federation"], "initiative": "none",
+        "findings": [{"theme": "impact_students", "domain": "attainment", "direction": "positive",
+                      "summary": "Pupils in federated schools gained more than matched peers.", "where": "Results",
+                      "claims": [{"id": claim["id"], "stance": "supports"}]}],
+    })
+    (built.sources / "newfed2026federated.yaml").write_text(yaml.safe_dump(record, sort_keys=False))
+    result, executed = build(built)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    after = collect_evidence(built, Problems())
+    rating_after = after.ratings.set_index("claim").loc[claim["id"], "rating"]
+    # the summary shows the rating computed from the new evidence
+    assert _summary_rating((html_dir / "summary.html").read_text(), claim["statement"]) == rating_after
+    # the gap map was redrawn (a new image), and the new source is in the reference list and counts
+    gap_png_after = {p.name for p in (built.build_dir / "html" / "_images").glob("*.png")}
+    assert gap_png_after - gap_png_before
+    impact_after = (html_dir / "impact.html").read_text()
+    assert impact_after != impact_before
+    n_fed_after = len(after.findings.merge(after.types, on="key").query(
+        "theme == 'impact_students' and family == 'federation'")["key"].unique())
+    assert n_fed_after == n_fed_before + 1
+    assert "Newfed" in (html_dir / "references.html").read_text()

@@ -1,14 +1,10 @@
 """One palette, one table style, one way to format numbers, for every page."""
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # chapters run headless; choose the backend before pyplot is imported
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from pandas.io.formats.style import Styler  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from pandas.io.formats.style import Styler
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
