@@ -26,6 +26,7 @@ def check_project(proj: Project) -> CheckReport:
     review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
     review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
     review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
+    review.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:
         for line, key in cited_keys(chapter.read_text(encoding="utf-8")):

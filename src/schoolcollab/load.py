@@ -140,11 +140,7 @@ def system_leadership(root: Path | None = None) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def case_partnerships(root: Path | None = None) -> pd.DataFrame:
     """The nine case-study partnerships of the primary-school study (data/muijs2015/partnerships.csv)."""
-    import io
-
-    from .inputs import read_text
-
-    return pd.read_csv(io.StringIO(read_text(project(root).data / "muijs2015" / "partnerships.csv")))
+    return _run(review.load_partnerships, project(root).data / "muijs2015" / "partnerships.csv")
 
 
 def edition_changes(ev: Evidence, root: Path | None = None) -> tuple[str | None, pd.DataFrame]:

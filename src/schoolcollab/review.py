@@ -181,3 +181,36 @@ def load_search_strategy(path: Path, problems: Problems) -> dict[str, Any]:
                          expected="the number of sources included")
         return data
     return {}
+
+
+PARTNERSHIP_TYPES = ("I", "II", "III")
+
+
+def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
+    """The case-study partnerships; type must agree with which schools improved."""
+    columns = ["partnership", "supporting_school", "supported_school", "supporting_improved", "supported_improved",
+               "type"]
+    try:
+        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        problems.add(path, "the file is missing", expected="this file (see data/muijs2015/README.md)")
+        return pd.DataFrame(columns=columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        problems.add(path, f"missing column(s) {', '.join(missing)}", line=1, expected=", ".join(columns))
+        return pd.DataFrame(columns=columns)
+    # type I: only the supported school improved; II: both; III: neither
+    implied = {("false", "true"): "I", ("true", "true"): "II", ("false", "false"): "III"}
+    for i, row in frame.iterrows():
+        line = int(i) + 2
+        pair = (row["supporting_improved"].lower(), row["supported_improved"].lower())
+        if row["type"] not in PARTNERSHIP_TYPES:
+            problems.add(path, f"type {row['type']!r} is not a partnership type", field="type", line=line,
+                         expected="one of: I, II, III")
+        elif implied.get(pair) != row["type"]:
+            problems.add(path, f"type {row['type']} does not match supporting_improved={pair[0]}, "
+                         f"supported_improved={pair[1]}", field="type", line=line,
+                         expected="I (only supported improved), II (both), III (neither)")
+    for col in ("supporting_improved", "supported_improved"):
+        frame[col] = frame[col].str.lower().eq("true")
+    return frame

@@ -12,7 +12,7 @@ from .codebook import IMPACT_THEMES, Codebook
 
 def synthetic_record(key: str, codebook: Codebook, rng: np.random.Generator, seed_key: str) -> dict[str, Any]:
     """One record that passes validation, with 1–6 findings drawn from the codebook."""
-    pick = lambda name, k=1: list(rng.choice(codebook.ids(name), size=k, replace=False))  # noqa: E731
+    pick = lambda name, k=1: [str(x) for x in rng.choice(codebook.ids(name), size=k, replace=False)]  # noqa: E731
     themes = [t for t in codebook.ids("themes")]
     findings = []
     for _ in range(int(rng.integers(1, 7))):
