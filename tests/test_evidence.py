@@ -131,3 +131,15 @@ def test_input_error_lists_every_problem() -> None:
     from schoolcollab.errors import Problem
     err = InputError([Problem("a.yaml", 3, "design", "bad"), Problem("b.yaml", None, "", "worse")])
     assert "2 problems" in str(err) and "a.yaml:3: design: bad" in str(err)
+
+
+def test_codebook_value_split_by_an_unquoted_comma_is_caught(mini) -> None:
+    text = mini.codebook.read_text().replace(
+        'conditions:\n  strong_leadership: {label: "Strong, committed leadership"}',
+        "conditions:\n  strong_leadership: {label: Strong, committed leadership}")
+    assert "committed leadership}" in text
+    mini.codebook.write_text(text)
+    problems = Problems()
+    collect_evidence(mini, problems)
+    assert any("strong_leadership" in str(p) and "unknown attribute" in str(p) and "quote" in str(p)
+               for p in problems)

@@ -112,3 +112,15 @@ def cited_keys(text: str) -> list[tuple[int, str]]:
         for match in CITE_ROLE.finditer(line):
             found.extend((lineno, k.strip()) for k in match.group(1).split(",") if k.strip())
     return found
+
+
+def short_citation(bib: Bibliography, key: str) -> str:
+    """'Hopkins and Higham (2007)', 'Chapman et al. (2009)': for tables, where a cite role cannot go."""
+    entry = bib.entries.get(key)
+    if entry is None:
+        return key
+    people = entry.get("author") or entry.get("editor") or entry.get("organization") or key
+    names = [n.strip().strip("{}") for n in re.split(r"\s+and\s+", people)]
+    family = [n.split(",")[0].strip().strip("{}") for n in names]
+    who = family[0] if len(family) == 1 else (" and ".join(family) if len(family) == 2 else f"{family[0]} et al.")
+    return f"{who} ({entry.get('year', 'n.d.')})"

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Problems
-from ..yamlio import load_yaml
+from ..yamlio import line_of, load_yaml
 
 VOCABULARIES = (
     "typologies", "families", "collaboration_types", "themes", "domains", "drivers", "conditions",
@@ -20,6 +20,7 @@ VOCABULARIES = (
     "stances", "claim_kinds", "sample_units",
 )
 NOT_REPORTED = "not_reported"
+TERM_ATTRIBUTES = {"label", "definition", "typology", "family", "source", "group", "tier"}
 IMPACT_THEMES = ("impact_students", "impact_teachers", "impact_leadership", "impact_finance")
 
 
@@ -145,4 +146,12 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
         elif not all(isinstance(v, dict) and "label" in v for v in terms.values()):
             problems.add(path, f"every term of '{name}' needs a label", field=name, expected="{label: ...}")
             ok = False
+        else:
+            for term, attrs in terms.items():
+                extra = sorted(set(attrs) - TERM_ATTRIBUTES)
+                if extra:  # usually a comma in an unquoted value, which YAML splits into a new key
+                    problems.add(path, f"term '{term}' has unknown attribute(s) {', '.join(map(repr, extra))}",
+                                 field=f"{name}.{term}", line=line_of(path, [name, term]),
+                                 expected=f"only {', '.join(sorted(TERM_ATTRIBUTES))}; quote values containing commas")
+                    ok = False
     return Codebook(path, {n: raw[n] for n in VOCABULARIES}) if ok else None

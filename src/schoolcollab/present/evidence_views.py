@@ -1,6 +1,8 @@
 """Tables and figures of the evidence base: gap map, profiles, factors, impact, claims."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -8,6 +10,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
+from ..bib import short_citation
 from ..evidence import synthesis as syn
 from ..load import Evidence
 from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, theme
@@ -20,14 +23,15 @@ def gap_map_figure(ev: Evidence) -> Figure:
     grid = syn.matrix_wide(matrix, "sources")
     grid = grid.loc[:, grid.sum(axis=0) > 0]
     grid.index = [ev.codebook.label("themes", t) for t in grid.index]
-    grid.columns = [ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated") for f in grid.columns]
-    fig, ax = plt.subplots(figsize=(1.1 * len(grid.columns) + 3, 0.45 * len(grid) + 1.5))
-    sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources"}, linewidths=0.5,
-                linecolor="white", ax=ax)
+    grid.columns = [textwrap.fill(ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"), 14)
+                    for f in grid.columns]
+    fig, ax = plt.subplots(figsize=(8.5, 0.4 * len(grid) + 2))
+    sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
+                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 9}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.tick_params(axis="x", rotation=35)
-    plt.setp(ax.get_xticklabels(), ha="right")
+    ax.tick_params(axis="x", rotation=0, labelsize=8)
+    ax.tick_params(axis="y", labelsize=9)
     return fig
 
 
@@ -119,7 +123,8 @@ def factor_table(ev: Evidence, kind: str) -> Styler:
     freq = freq[freq["sources"] > 0]
     keys = ev.findings[ev.findings["factor"].isin(freq["factor"])].groupby("factor")["key"].unique()
     frame = pd.DataFrame({"Factor": freq["label"], "Sources": freq["sources"],
-                          "Reported by": [", ".join(sorted(keys.get(f, []))) for f in freq["factor"]]})
+                          "Reported by": ["; ".join(sorted(short_citation(ev.bib, k) for k in keys.get(f, [])))
+                                          for f in freq["factor"]]})
     return table(frame, wrap=("Reported by",))
 
 

@@ -8,6 +8,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
+from ..bib import short_citation
+from ..load import bibliography
 from .style import PALETTE, table, theme
 
 LAST_YEAR = 2015  # the review was published in October 2015; "ongoing" bars run to here
@@ -95,6 +97,6 @@ def roles_table(roles: pd.DataFrame) -> Styler:
     frame = pd.DataFrame({
         "Role": roles["role"] + roles["abbreviation"].map(lambda a: f" ({a})" if a else ""),
         "What it involves": roles["description"],
-        "Source": roles["source"],
+        "Source": [short_citation(bibliography(), k) for k in roles["source"]],
     })
     return table(frame, wrap=("What it involves",), widths={"Role": "11em"})
