@@ -15,6 +15,7 @@ from .fingerprint import digest
 
 STAGE = ".stage"
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE):|^Extension error|^Exception occurred")
 EXECUTED = re.compile(r"^(\S+?): Executing notebook using")
 
@@ -71,7 +72,7 @@ def build_book(project: Project, force: bool = False,
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            text = line.rstrip()
+            text = ANSI.sub("", line.rstrip())
             if m := PROGRESS.match(text):
                 if on_progress:
                     on_progress(m.group(1), int(m.group(2)), m.group(3))
