@@ -95,19 +95,25 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
     return out.astype({"start_year": "Int64", "end_year": "Int64"}).sort_values(["start_year", "name"], ignore_index=True)
 
 
-def load_glossary(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
-    """Glossary terms, sorted."""
+def _load_sourced_list(path: Path, schema: dict[str, Any], columns: list[str], bib_keys: set[str],
+                       problems: Problems) -> pd.DataFrame:
+    """A YAML list of items that each cite a bib key in ``source``; an optional abbreviation defaults to ''."""
     data = load_yaml(path, problems)
-    if data is None or not _yaml_problems(path, data, GLOSSARY_SCHEMA, problems):
-        return pd.DataFrame(columns=["term", "abbreviation", "definition", "source"])
+    if data is None or not _yaml_problems(path, data, schema, problems):
+        return pd.DataFrame(columns=columns)
     for i, item in enumerate(data):
         if item["source"] not in bib_keys:
             problems.add(path, f"source '{item['source']}' is not in references.bib", field=f"[{i}].source",
                          line=line_of(path, [i, "source"]), expected="a bib key")
     frame = pd.DataFrame(data)
-    if "abbreviation" not in frame:
-        frame["abbreviation"] = ""
-    frame["abbreviation"] = frame["abbreviation"].fillna("")
+    frame["abbreviation"] = frame["abbreviation"].fillna("") if "abbreviation" in frame else ""
+    return frame
+
+
+def load_glossary(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+    """Glossary terms, sorted."""
+    frame = _load_sourced_list(path, GLOSSARY_SCHEMA, ["term", "abbreviation", "definition", "source"], bib_keys,
+                               problems)
     return frame.sort_values("term", key=lambda s: s.str.lower(), ignore_index=True)
 
 
@@ -139,16 +145,8 @@ ROLES_SCHEMA = {
 
 def load_roles(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
     """System-leadership roles (data/review/system_leadership.yaml), in file order."""
-    data = load_yaml(path, problems)
-    if data is None or not _yaml_problems(path, data, ROLES_SCHEMA, problems):
-        return pd.DataFrame(columns=["role", "abbreviation", "description", "source"])
-    for i, item in enumerate(data):
-        if item["source"] not in bib_keys:
-            problems.add(path, f"source '{item['source']}' is not in references.bib", field=f"[{i}].source",
-                         line=line_of(path, [i, "source"]), expected="a bib key")
-    frame = pd.DataFrame(data)
-    frame["abbreviation"] = frame.get("abbreviation", pd.Series([""] * len(frame))).fillna("")
-    return frame
+    return _load_sourced_list(path, ROLES_SCHEMA, ["role", "abbreviation", "description", "source"], bib_keys,
+                              problems)
 
 
 SEARCH_SCHEMA = {
