@@ -24,7 +24,9 @@ IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pyte
 
 def timed_build(root: Path, *args: str) -> float:
     start = time.perf_counter()
-    subprocess.run([CLI, "build", *args], cwd=root, check=True, capture_output=True)
+    result = subprocess.run([CLI, "build", *args], cwd=root, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"build failed:\n{result.stderr}")
     return time.perf_counter() - start
 
 

@@ -6,7 +6,6 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
@@ -18,6 +17,8 @@ from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, 
 
 def gap_map_figure(ev: Evidence) -> Figure:
     """Theme × collaboration family heat map of source counts, with the count in every cell."""
+    import seaborn as sns  # only this figure needs it; see style.theme
+
     theme()
     matrix = syn.evidence_matrix(ev.tables, ev.codebook)
     grid = syn.matrix_wide(matrix, "sources")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from pandas.io.formats.style import Styler
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
@@ -16,9 +15,13 @@ RATING_ORDER = ["high", "moderate", "low", "very low"]
 
 def theme() -> None:
     """Apply the book's figure style (idempotent)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "axes.titleweight": "bold",
-                         "figure.constrained_layout.use": True})
+    # seaborn's "whitegrid" look, set directly: importing seaborn costs each chapter ~0.8 s
+    plt.rcParams.update({
+        "figure.dpi": 110, "savefig.dpi": 150, "axes.titleweight": "bold", "figure.constrained_layout.use": True,
+        "font.family": "DejaVu Sans", "axes.facecolor": "white", "axes.edgecolor": "#cccccc", "axes.grid": True,
+        "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.prop_cycle": plt.cycler(color=PALETTE), "xtick.bottom": False, "ytick.left": False,
+    })
 
 
 def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, str] | None = None) -> Styler:
