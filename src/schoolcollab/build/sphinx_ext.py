@@ -89,6 +89,12 @@ def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], cha
             and is_outdated(project, state, doc)]
 
 
+def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """Bring the tokens of pages read in a parallel worker into the main environment."""
+    theirs = _tokens(other)
+    _tokens(env).update({doc: theirs[doc] for doc in docnames if doc in theirs})
+
+
 def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     _tokens(env).pop(docname, None)
 
@@ -98,4 +104,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)
-    return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}
+    app.connect("env-merge-info", on_env_merge_info)
+    # each parallel reader is its own process, so the manifest variable set for a page is its own
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
