@@ -184,10 +184,32 @@ def section_label(theme_id: str) -> str:
     return "sec-" + theme_id.replace("_", "-")
 
 
+def book_labels() -> set[str]:
+    """Section labels defined by the chapters listed in _toc.yml (a summary links only to those)."""
+    import re
+
+    import yaml
+
+    from ..inputs import read_text
+    from ..load import project
+
+    proj = project()
+    toc = yaml.safe_load(read_text(proj.root / "_toc.yml"))
+    files = [toc["root"], *(c["file"] for part in toc.get("parts", []) for c in part.get("chapters", []))]
+    labels: set[str] = set()
+    for f in files:
+        path = proj.root / f"{f}.md"
+        if path.is_file():
+            labels.update(re.findall(r"^\(([\w-]+)\)=\s*$", read_text(path), flags=re.M))
+    return labels
+
+
 def summary_markdown(ev: Evidence) -> "Markdown":
     """The executive summary: every key finding and concluding point, by area, with its confidence,
-    the reason for any downgrade and a link to the section that discusses it."""
+    the reason for any downgrade and a link to the section that discusses it (when the book has one)."""
     from IPython.display import Markdown
+
+    labels = book_labels()
 
     themes = ev.codebook.vocab["themes"]
     merged = ev.claims.merge(ev.ratings[["claim", "rating", "reasons", "supports", "mixed", "against"]],
@@ -201,8 +223,10 @@ def summary_markdown(ev: Evidence) -> "Markdown":
         lines.append(f"### {title}\n")
         for r in rows.itertuples():
             why = "" if r.reasons == "no concerns" else f" Downgraded: {r.reasons}."
+            label = section_label(r.theme)
+            see = f" See {{ref}}`{label}`." if label in labels else ""
             lines.append(f"- **{r.statement}** *Confidence: {r.rating}* ({r.supports} supporting, {r.mixed} mixed, "
-                         f"{r.against} contrary source(s)).{why} See {{ref}}`{section_label(r.theme)}`.")
+                         f"{r.against} contrary source(s)).{why}{see}")
         lines.append("")
     return Markdown("\n".join(lines))
 
