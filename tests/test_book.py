@@ -148,7 +148,7 @@ def test_unknown_citation_key_fails_the_build_naming_chapter_and_key(built) -> N
 
 def _glued_sources(page: Path) -> int:
     text = BeautifulSoup(page.read_text(), "html.parser").get_text(" ", strip=True)
-    return int(re.search(r"coded findings of (\d+) sources", text).group(1))
+    return int(re.search(r"coded\s+findings\s+of\s+(\d+)\s+sources", text).group(1))
 
 
 def _summary_rating(html: str, statement: str) -> str:
