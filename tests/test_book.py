@@ -152,10 +152,13 @@ def _glued_sources(page: Path) -> int:
 
 
 def _summary_rating(html: str, statement: str) -> str:
+    def norm(text: str) -> str:  # Sphinx turns ' into ’ and the HTML wraps lines
+        return " ".join(text.replace("\u2019", "'").split())
+
     soup = BeautifulSoup(html, "html.parser")
     for li in soup.find_all("li"):
-        text = li.get_text(" ", strip=True)
-        if text.startswith(statement[:60]):
+        text = norm(li.get_text(" ", strip=True))
+        if text.startswith(norm(statement)[:60]):
             m = re.search(r"Confidence: (high|moderate|low|very low)", text)
             return m.group(1) if m else ""
     raise AssertionError(f"claim not in summary: {statement[:60]}")
