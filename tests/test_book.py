@@ -31,6 +31,10 @@ def build(project: Project, *args: str) -> tuple[subprocess.CompletedProcess, in
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Project:
     project = copy_book(tmp_path_factory.mktemp("built") / "book")
+    # `python3 dev.py book` keeps its virtual environment inside the book: its files must not be read
+    venv_doc = project.root / ".venv" / "lib" / "site-packages" / "pkg" / "README.md"
+    venv_doc.parent.mkdir(parents=True)
+    venv_doc.write_text("Text before a heading\n\n### Skipped heading level\n\n```{nosuchdirective}\n```\n")
     result, executed = build(project, "--force")
     assert result.returncode == 0, result.stdout + result.stderr
     toc = yaml.safe_load((project.root / "_toc.yml").read_text())
