@@ -127,11 +127,9 @@ def load_yaml_document(path: Path, problems: Problems) -> dict[str, Any]:
 
 
 def included_count(strategy: dict[str, Any]) -> int:
-    """The number of sources the review says it included (the last screening stage)."""
-    counts = [s.get("count") for s in strategy["screening"]]
-    if not counts or not isinstance(counts[-1], int):
-        raise ValueError("the last screening stage of data/review/search_strategy.yaml has no count")
-    return counts[-1]
+    """The number of sources the review says it included (the last screening stage; the loader
+    has checked that it is a number)."""
+    return int(strategy["screening"][-1]["count"])
 
 
 ROLES_SCHEMA = {

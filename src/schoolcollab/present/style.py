@@ -37,7 +37,3 @@ def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, 
         styler = styler.set_properties(subset=[col], **{"white-space": "normal"})
     return styler.format(na_rep="—", precision=0, thousands=",")
 
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 source', '3 sources'."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
