@@ -157,10 +157,11 @@ def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
     stance = f"{rating['supports']} for, {rating['mixed']} mixed, {rating['against']} against"
     level = rating["rating"]
     head = "Gap in the evidence" if level == "gap" else f"Confidence: {level}"
-    body = (f"**{head}.** {claim['statement']}\n\n"
-            f"*Evidence:* {stance}" + (f" ({{cite:p}}`{cites}`)" if cites else "") + ".")
+    kind = {"high": "tip", "moderate": "note", "low": "warning", "very low": "warning"}.get(level, "seealso")
+    evidence = f"*Evidence:* {stance}" + (f" {{cite:p}}`{cites}`" if cites else "") + "."
     if level != "gap":
-        body += f" *Why not higher:* {rating['reasons']}."
+        evidence += f" *Why not higher:* {rating['reasons']}."
+    body = f":::{{admonition}} {head}\n:class: {kind}\n{claim['statement']}\n\n{evidence}\n:::\n"
     return Markdown(body)
 
 
