@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +13,9 @@ from pandas.io.formats.style import Styler
 from ..bib import short_citation
 from ..evidence import synthesis as syn
 from ..load import Evidence
+if TYPE_CHECKING:  # IPython is imported only when a box is drawn, inside a kernel
+    from IPython.display import Markdown
+
 from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, theme
 
 
