@@ -150,6 +150,20 @@ def test_unknown_citation_key_fails_the_build_naming_chapter_and_key(built) -> N
         chapter.write_text(original)
 
 
+def test_a_chapter_that_raises_fails_the_build_and_keeps_the_published_book(built) -> None:
+    chapter = built.chapters / "appendix-glossary.md"
+    original = chapter.read_text()
+    published = (built.build_dir / "html" / "chapters" / "appendix-glossary.html").read_text()
+    chapter.write_text(original + "\n```{code-cell} ipython3\nraise RuntimeError('deliberate failure')\n```\n")
+    try:
+        result, _ = build(built)
+        assert result.returncode == 1, result.stdout
+        assert "appendix-glossary" in result.stderr and "build failed" in result.stderr
+        assert (built.build_dir / "html" / "chapters" / "appendix-glossary.html").read_text() == published
+    finally:
+        chapter.write_text(original)
+
+
 def _glued_sources(page: Path) -> int:
     text = BeautifulSoup(page.read_text(), "html.parser").get_text(" ", strip=True)
     return int(re.search(r"coded\s+findings\s+of\s+(\d+)\s+sources", text).group(1))

@@ -93,3 +93,22 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
 
 def is_outdated(project: Project, state_dir: Path, docname: str) -> bool:
     return cache_token(project, state_dir, docname)[1]
+
+
+def refreshed_path(state_dir: Path) -> Path:
+    """Pages executed ahead of Sphinx since the last successful build: Sphinx must read them again."""
+    return state_dir / "refreshed.txt"
+
+
+def add_refreshed(state_dir: Path, docnames: list[str]) -> None:
+    with open(refreshed_path(state_dir), "a", encoding="utf-8") as fh:
+        fh.writelines(f"{doc}\n" for doc in docnames)
+
+
+def read_refreshed(state_dir: Path) -> list[str]:
+    path = refreshed_path(state_dir)
+    return path.read_text(encoding="utf-8").split() if path.is_file() else []
+
+
+def clear_refreshed(state_dir: Path) -> None:
+    refreshed_path(state_dir).unlink(missing_ok=True)

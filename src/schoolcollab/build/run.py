@@ -12,6 +12,7 @@ from typing import Callable
 
 from ..paths import Project
 from .fingerprint import digest
+from .prefetch import prefetch
 
 STAGE = ".stage"
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
@@ -37,8 +38,8 @@ def stage_dir(project: Project) -> Path:
 def jb_command(project: Project, builder: str = "html") -> list[str]:
     """Jupyter Book's build with warnings as errors, nitpicky references, and every warning reported.
 
-    Chapters execute one at a time: reading them in parallel (Sphinx ``-j 2``) was 25 % faster but
-    kernels started at the same moment by two processes collided on their TCP ports.
+    Sphinx reads pages one at a time; chapters that need executing have already run in parallel in
+    :mod:`.prefetch` (Sphinx's own ``-j 2`` started kernels in two processes, which collided on ports).
     """
     jb = Path(sys.executable).with_name("jb")
     exe = [str(jb)] if jb.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
@@ -72,7 +73,10 @@ def build_book(project: Project, force: bool = False,
     warnings: list[str] = []
     executed: list[str] = []
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
+    with open(log_path, "w", encoding="utf-8") as log:
+        for done in prefetch(project, stage, log, on_progress=on_progress):
+            executed.append(str(project.root / f"{done}.md"))
+    with open(log_path, "a", encoding="utf-8") as log, subprocess.Popen(
         jb_command(project), cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     ) as proc:
         assert proc.stdout is not None

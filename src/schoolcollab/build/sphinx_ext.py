@@ -18,7 +18,7 @@ from sphinx.environment import BuildEnvironment
 
 from ..inputs import MANIFEST_ENV
 from ..paths import find_project
-from .fingerprint import cache_token, is_outdated, pending_path, record_execution
+from .fingerprint import cache_token, clear_refreshed, is_outdated, pending_path, read_refreshed, record_execution
 
 FP_KEY = "schoolcollab_inputs"
 
@@ -82,11 +82,18 @@ def on_doctree_read(app: Sphinx, doctree: Any) -> None:
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                         removed: set[str]) -> list[str]:
-    """Pages whose code did not change but whose recorded inputs did."""
+    """Pages whose code did not change but whose recorded inputs did, or that ran ahead of Sphinx."""
     project = find_project(Path(app.srcdir))
     state = _state_dir(app)
-    return [doc for doc in _tokens(env) if doc in env.found_docs and doc not in changed and doc not in added
-            and is_outdated(project, state, doc)]
+    ahead = set(read_refreshed(state))
+    return [doc for doc in env.found_docs if doc not in changed and doc not in added
+            and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc)))]
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """Pages executed ahead of Sphinx are now rendered: forget them, unless the build failed."""
+    if exception is None and app.statuscode == 0 and not getattr(app, "_warncount", 0):
+        clear_refreshed(_state_dir(app))
 
 
 def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
@@ -105,5 +112,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
+    app.connect("build-finished", on_build_finished)
     # each parallel reader is its own process, so the manifest variable set for a page is its own
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
