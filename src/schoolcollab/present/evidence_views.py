@@ -4,17 +4,16 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from ..bib import short_citation
 from ..evidence import synthesis as syn
 from ..load import Evidence
-if TYPE_CHECKING:  # IPython is imported only when a box is drawn, inside a kernel
+if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplotlib only for figures
     from IPython.display import Markdown
+    from matplotlib.figure import Figure
 
 from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, theme
 
@@ -23,7 +22,7 @@ def gap_map_figure(ev: Evidence) -> Figure:
     """Theme × collaboration family heat map of source counts, with the count in every cell."""
     import seaborn as sns  # only this figure needs it; see style.theme
 
-    theme()
+    plt = theme()
     matrix = syn.evidence_matrix(ev.tables, ev.codebook)
     grid = syn.matrix_wide(matrix, "sources")
     grid = grid.loc[:, grid.sum(axis=0) > 0]
@@ -43,7 +42,7 @@ def gap_map_figure(ev: Evidence) -> Figure:
 
 def factor_figure(ev: Evidence, kind: str, top: int = 12) -> Figure:
     """Horizontal bars: how many sources report each condition for success or barrier."""
-    theme()
+    plt = theme()
     freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
     freq = freq[freq["sources"] > 0].head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.38 * len(freq) + 1))
@@ -59,7 +58,7 @@ def factor_figure(ev: Evidence, kind: str, top: int = 12) -> Figure:
 
 def impact_figure(ev: Evidence) -> Figure:
     """Stacked bars: sources reporting each outcome domain, split by direction of the finding."""
-    theme()
+    plt = theme()
     impact = syn.impact_by_domain(ev.tables, ev.codebook)
     wide = impact.pivot_table(index="domain_label", columns="direction", values="sources", aggfunc="sum", fill_value=0)
     order = [d for d in ("positive", "mixed", "no_effect", "negative", "descriptive") if d in wide.columns]
@@ -79,7 +78,7 @@ def impact_figure(ev: Evidence) -> Figure:
 
 def profile_figure(ev: Evidence) -> Figure:
     """Three panels: study designs, period of publication, countries studied."""
-    theme()
+    plt = theme()
     designs = syn.design_profile(ev.tables, ev.codebook).sort_values("sources")
     years = syn.year_profile(ev.tables)
     countries = syn.country_profile(ev.tables, ev.codebook).head(8).iloc[::-1]
