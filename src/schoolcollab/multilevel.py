@@ -82,11 +82,14 @@ def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: 
     missing = [c for c in dict.fromkeys(used) if c not in data.columns]
     if missing:
         raise ValueError(f"columns not in the data: {', '.join(missing)} (available: {', '.join(map(str, data.columns))})")
-    numeric = [outcome, *predictors, *random_slopes]
-    bad = [c for c in dict.fromkeys(numeric) if not pd.api.types.is_numeric_dtype(data[c])]
+    numeric = list(dict.fromkeys([outcome, *predictors, *random_slopes]))
+    kinds = data[numeric].dtypes
+    bad = [c for c, kind in kinds.items() if not pd.api.types.is_numeric_dtype(kind)]
     if bad:
         raise ValueError(f"columns must be numeric (code categories as 0/1 columns): {', '.join(bad)}")
-    gaps = [c for c in dict.fromkeys(used) if data[c].isna().any()]
+    columns = list(dict.fromkeys(used))
+    holes = data[columns].isna().to_numpy().any(axis=0)
+    gaps = [c for c, hole in zip(columns, holes) if hole]
     if gaps:
         raise ValueError(f"missing values in: {', '.join(gaps)}; drop or impute them before fitting")
     unknown = [c for c in random_slopes if c not in predictors]

@@ -1,0 +1,156 @@
+"""Tables and figures for the matched-schools chapter: published results and the simulated replication.
+
+Everything drawn from the simulation carries the word "Simulated" in its title or header, so a
+reader can never take a simulated number for a published one.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from .style import PALETTE, table, theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+YEAR_LABELS = {0: "Baseline", 1: "Year 1", 2: "Year 2", 3: "Year 3"}
+SAMPLE_LABELS = {"supported": "Supported schools", "supporting": "Supporting schools"}
+SAMPLE_COLOURS = {"supported": PALETTE[0], "supporting": PALETTE[1]}
+TERM_LABELS = {
+    "constant": "Constant", "fsm": "Eligible for free school meals", "idaci": "IDACI score", "male": "Male",
+    "school_action": "SEN: School Action", "school_action_plus": "SEN: School Action Plus",
+    "statemented": "SEN: statement", "home_language_english": "Home language English", "black": "Black",
+    "pakistani_bangladeshi": "Pakistani/Bangladeshi", "other_asian": "Other Asian", "mixed": "Mixed",
+    "other_ethnicity": "Other ethnic group", "ks1_prior_attainment": "Prior attainment (KS1)",
+    "partnership": "Partnership school",
+}
+
+
+def _cell(coef: float, se: float) -> str:
+    if pd.isna(coef):
+        return "—"
+    return f"{coef:.3f} ({se:.3f})" if pd.notna(se) else f"{coef:.3f}"
+
+
+def partnership_effects(coefficients: pd.DataFrame) -> pd.DataFrame:
+    """The published partnership coefficient by sample and year, with a 95 % interval and z."""
+    rows = coefficients[(coefficients["table"] == 4) & (coefficients["term"] == "partnership")].copy()
+    rows["lower"] = rows["coefficient"] - 1.96 * rows["se"]
+    rows["upper"] = rows["coefficient"] + 1.96 * rows["se"]
+    rows["z"] = rows["coefficient"] / rows["se"]
+    return rows.sort_values(["sample", "year"])[["sample", "year", "coefficient", "se", "lower", "upper", "z"]]
+
+
+def effects_table(coefficients: pd.DataFrame) -> Styler:
+    """Published partnership effects: one row per sample and year."""
+    eff = partnership_effects(coefficients)
+    frame = pd.DataFrame({
+        "Sample": eff["sample"].map(SAMPLE_LABELS), "Year": eff["year"].map(YEAR_LABELS),
+        "Coefficient": eff["coefficient"].map("{:.3f}".format), "Std. error": eff["se"].map("{:.3f}".format),
+        "95 % interval": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(eff["lower"], eff["upper"])],
+        "z": eff["z"].map("{:.2f}".format),
+        "Significant at 5 %": np.where(eff["z"].abs() >= 1.96, "yes", "no"),
+    })
+    return table(frame)
+
+
+def model_table(coefficients: pd.DataFrame, table_no: int) -> Styler:
+    """One published model (Table 3 or 4) as terms x (sample, year), coefficient (standard error)."""
+    rows = coefficients[coefficients["table"] == table_no]
+    order = [t for t in TERM_LABELS if t in set(rows["term"])]
+    wide = {}
+    for sample in ("supported", "supporting"):
+        for year in sorted(rows["year"].unique()):
+            sub = rows[(rows["sample"] == sample) & (rows["year"] == year)].set_index("term")
+            wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = [
+                _cell(sub.loc[t, "coefficient"], sub.loc[t, "se"]) if t in sub.index else "—" for t in order]
+    frame = pd.DataFrame(wide, index=[TERM_LABELS[t] for t in order])
+    frame.index.name = "Term"
+    styler = frame.style.set_table_attributes('class="sc-table sc-wide"').format(na_rep="—")
+    return styler.set_table_styles([{"selector": "th", "props": "text-align:left; vertical-align:bottom;"},
+                                    {"selector": "td", "props": "text-align:right; white-space:nowrap;"}])
+
+
+def variance_table(variance: pd.DataFrame) -> Styler:
+    """School share of variance (Tables 2-4) and variance explained by intake (Table 3), by year."""
+    names = {(2, "pct_level2"): "School share, empty model (Table 2)",
+             (3, "pct_level2"): "School share, with pupil intake (Table 3)",
+             (4, "pct_level2"): "School share, with partnership (Table 4)",
+             (3, "pct_explained_level2"): "Explained by intake: school level (Table 3)",
+             (3, "pct_explained_level1"): "Explained by intake: pupil level (Table 3)",
+             (3, "pct_explained_total"): "Explained by intake: total (Table 3)"}
+    wide = {}
+    for sample in ("supported", "supporting"):
+        for year in range(4):
+            sub = variance[(variance["sample"] == sample) & (variance["year"] == year)]
+            col = []
+            for (tab, qty) in names:
+                hit = sub[(sub["table"] == tab) & (sub["quantity"] == qty)]["value"]
+                col.append(f"{hit.iloc[0]:.1f} %" if len(hit) and pd.notna(hit.iloc[0]) else "—")
+            wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = col
+    frame = pd.DataFrame(wide, index=list(names.values()))
+    frame.index.name = "Share of variance"
+    return frame.style.set_table_attributes('class="sc-table sc-wide"').set_table_styles(
+        [{"selector": "td", "props": "text-align:right; white-space:nowrap;"}])
+
+
+def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None) -> "Figure":
+    """Partnership effect by year with 95 % intervals; simulated means shown hollow when given."""
+    plt = theme()
+    eff = partnership_effects(coefficients)
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    for k, sample in enumerate(("supported", "supporting")):
+        sub = eff[eff["sample"] == sample]
+        y = sub["year"].to_numpy() + (k - 0.5) * 0.28
+        ax.errorbar(sub["coefficient"], y, xerr=1.96 * sub["se"], fmt="o", color=SAMPLE_COLOURS[sample],
+                    capsize=3, label=f"{SAMPLE_LABELS[sample]}: published")
+        if summary is not None:
+            sim = summary[summary["sample"] == sample].sort_values("year")
+            ax.errorbar(sim["mean_estimate"], sim["year"].to_numpy() + (k - 0.5) * 0.28 + 0.1,
+                        xerr=1.96 * sim["sd_estimate"], fmt="o", mfc="white", color=SAMPLE_COLOURS[sample],
+                        capsize=2, alpha=0.8, label=f"{SAMPLE_LABELS[sample]}: simulated (mean ± 1.96 SD)")
+    ax.axvline(0, color="#555555", lw=1)
+    ax.set_yticks(range(4), [YEAR_LABELS[y] for y in range(4)])
+    ax.invert_yaxis()
+    ax.set_xlabel("Difference from matched comparison schools (Key Stage 2 points)")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def balance_figure(balance: pd.DataFrame) -> "Figure":
+    """Simulated: standardised differences before and after matching, one row per covariate."""
+    plt = theme()
+    rows = balance.drop(index="distance", errors="ignore")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    y = np.arange(len(rows))
+    ax.scatter(rows["smd_before"], y, color=PALETTE[3], marker="x", label="before matching")
+    ax.scatter(rows["smd_after"], y, color=PALETTE[2], label="after matching")
+    for bound in (-0.1, 0.1):
+        ax.axvline(bound, color="#999999", ls="--", lw=0.8)
+    ax.axvline(0, color="#555555", lw=1)
+    ax.set_yticks(y, [c.replace("_", " ") for c in rows.index])
+    ax.set_xlabel("Standardised mean difference (simulated school intake)")
+    ax.set_title("Simulated: balance of one matched sample", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return fig
+
+
+def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> Styler:
+    """Simulated against published: the truth planted, the estimates' mean, spread, SE and coverage."""
+    eff = partnership_effects(coefficients).set_index(["sample", "year"])
+    frame = pd.DataFrame({
+        "Sample": summary["sample"].map(SAMPLE_LABELS), "Year": summary["year"].map(YEAR_LABELS),
+        "Published estimate (SE)": [_cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
+                                    for s, y in zip(summary["sample"], summary["year"])],
+        "Simulated: truth planted": summary["truth"].map("{:.3f}".format),
+        "Simulated: mean estimate": summary["mean_estimate"].map("{:.3f}".format),
+        "Simulated: bias": summary["bias"].map("{:+.3f}".format),
+        "Simulated: SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
+        "Simulated: mean SE": summary["mean_se"].map("{:.3f}".format),
+        "Simulated: 95 % coverage": [f"{c:.0%} ± {1.96 * m:.0%}" for c, m in
+                                     zip(summary["coverage"], summary["mcse_coverage"])],
+    })
+    return table(frame)
