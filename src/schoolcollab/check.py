@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import review
+from . import published, review
 from .bib import cited_keys, parse_bibliography
 from .errors import Problem, Problems
 from .load import collect_evidence
@@ -26,7 +26,10 @@ def check_project(proj: Project) -> CheckReport:
     review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
     review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
     review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
-    review.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
+    partnerships = review.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
+    review.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
+    published.load_coefficients(proj.data / "muijs2015" / "published_coefficients.csv", problems)
+    published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:
         for line, key in cited_keys(chapter.read_text(encoding="utf-8")):

@@ -143,6 +143,13 @@ def case_partnerships(root: Path | None = None) -> pd.DataFrame:
     return _run(review.load_partnerships, project(root).data / "muijs2015" / "partnerships.csv")
 
 
+@lru_cache(maxsize=4)
+def case_processes(root: Path | None = None) -> pd.DataFrame:
+    """What the case-study partnerships did, needed and struggled with (data/muijs2015/processes.yaml)."""
+    base = project(root).data / "muijs2015"
+    return _run(review.load_processes, base / "processes.yaml", case_partnerships(root))
+
+
 def edition_changes(ev: Evidence, root: Path | None = None) -> tuple[str | None, pd.DataFrame]:
     """(name of the last tagged edition or None, claims whose computed rating differs from it)."""
     from .authoring import edition_changes as changes, read_snapshot

@@ -210,3 +210,61 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
     for col in ("supporting_improved", "supported_improved"):
         frame[col] = frame[col].str.lower().eq("true")
     return frame
+
+
+PROCESS_KINDS = ("activity", "condition", "difficulty")
+_NOT_REPORTED = {"const": "not_reported"}
+PROCESS_SCHEMA = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "additionalProperties": False,
+              "required": ["id", "label", "description", "reported_as", "partnership_types", "partnerships",
+                           "source_location"],
+              "properties": {
+                  "id": {"type": "string", "pattern": "^[a-z0-9_]+$"}, "label": _TEXT, "description": _TEXT,
+                  "reported_as": {"enum": list(PROCESS_KINDS)},
+                  "partnership_types": {"anyOf": [_NOT_REPORTED, {"type": "array", "minItems": 1, "uniqueItems": True,
+                                                                   "items": {"enum": list(PARTNERSHIP_TYPES)}}]},
+                  "partnerships": {"anyOf": [_NOT_REPORTED, {"type": "array", "minItems": 1, "uniqueItems": True,
+                                                              "items": {"type": "integer", "minimum": 1}}]},
+                  "source_location": _TEXT, "note": {"type": "string"}}},
+}
+
+
+def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """Processes the case studies report (data/muijs2015/processes.yaml), checked against the partnerships.
+
+    Each listed partnership must exist, and ``partnership_types`` must be exactly the types of the listed
+    partnerships, so retyping a partnership in partnerships.csv cannot leave this file silently stale.
+    """
+    columns = ["id", "label", "description", "reported_as", "partnership_types", "partnerships", "source_location"]
+    data = load_yaml(path, problems)
+    if data is None or not _yaml_problems(path, data, PROCESS_SCHEMA, problems):
+        return pd.DataFrame(columns=columns)
+    numbers = pd.to_numeric(partnerships["partnership"], errors="coerce")
+    types = {int(n): t for n, t in zip(numbers, partnerships["type"]) if pd.notna(n)}
+    seen: set[str] = set()
+    for i, item in enumerate(data):
+        if item["id"] in seen:
+            problems.add(path, f"id '{item['id']}' is used twice", field=f"[{i}].id", line=line_of(path, [i, "id"]),
+                         expected="a unique id")
+        seen.add(item["id"])
+        listed = item["partnerships"]
+        if not types:  # partnerships.csv itself failed to load; its own problems are already reported
+            continue
+        if listed == "not_reported":
+            if item["partnership_types"] != "not_reported":
+                problems.add(path, "types are given but no partnerships", field=f"[{i}].partnership_types",
+                             line=line_of(path, [i, "partnership_types"]),
+                             expected="not_reported, as for partnerships")
+            continue
+        unknown = [n for n in listed if n not in types]
+        if unknown:
+            problems.add(path, f"partnership(s) {unknown} are not in partnerships.csv", field=f"[{i}].partnerships",
+                         line=line_of(path, [i, "partnerships"]), expected=f"numbers from {sorted(types)}")
+            continue
+        implied = sorted({types[n] for n in listed}, key=PARTNERSHIP_TYPES.index)
+        if item["partnership_types"] == "not_reported" or sorted(item["partnership_types"]) != sorted(implied):
+            problems.add(path, f"partnership_types {item['partnership_types']} do not match the types of "
+                         f"partnerships {listed} in partnerships.csv", field=f"[{i}].partnership_types",
+                         line=line_of(path, [i, "partnership_types"]), expected=str(implied))
+    return pd.DataFrame(data).reindex(columns=[*columns, "note"])

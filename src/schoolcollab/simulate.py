@@ -26,12 +26,13 @@ from .matching import nearest_neighbor_match
 from .multilevel_profile import fit_random_intercept
 
 PUPIL_TERMS = ["fsm", "idaci", "male", "school_action", "school_action_plus", "statemented",
-               "home_language_english", "black", "pakistani_bangladeshi", "other_asian", "mixed",
+               "home_language_english", "white", "pakistani_bangladeshi", "other_asian", "mixed",
                "other_ethnicity", "ks1_prior_attainment"]
 MATCH_ON = ["fsm", "idaci", "male", "sen", "home_language_english", "minority", "ks1_prior_attainment"]
 YEARS = (0, 1, 2, 3)
-ETHNIC_GROUPS = ["black", "pakistani_bangladeshi", "other_asian", "mixed", "other_ethnicity"]
-ETHNIC_SHARES = np.array([0.25, 0.30, 0.15, 0.20, 0.10])    # among minority-ethnic pupils (assumed)
+# Black is the study's reference group (seed 2, Methods); White is a dummy like the other groups.
+MINORITY_GROUPS = ["black", "pakistani_bangladeshi", "other_asian", "mixed", "other_ethnicity"]
+MINORITY_SHARES = np.array([0.24, 0.32, 0.16, 0.20, 0.08])   # among pupils who are not White (assumed)
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,12 @@ class Calibration:
     level2_share: dict[int, float]              # year -> school share of variance, empty model
     explained_level1: dict[int, float]          # year -> share of pupil variance explained by intake
     n_partner: int
-    n_pool: int = 300
+    n_pool: int = 400
     mean_cohort: int = 40
     selection: float = 1.0                      # how strongly intake drives joining (log-odds per SD)
     ks1_sd: float = 0.5                         # assumed spread of prior attainment in its own units
     segregation: float = 0.2                    # share of pupil disadvantage that lies between schools
-    filled: tuple[str, ...] = field(default=())  # cells taken from Table 3 because Table 4 lacks them
+    filled: tuple[str, ...] = field(default=())  # cells Table 4 lacks, and where they were taken from
 
 
 def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n_partner: int) -> Calibration:
@@ -68,9 +69,15 @@ def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n
             value = cell(coefs, table=4, year=year, term=term)
             if value is None:
                 value = cell(coefs, table=3, year=year, term=term)
-                filled.append(f"{term} year {year}")
+                filled.append(f"{term} year {year} (Table 3)")
             if value is None:
-                raise ValueError(f"no published coefficient for {term!r}, {sample} schools, year {year}")
+                # Lost in both tables: the mean of the years that survive, Table 4 first.
+                others = coefs[(coefs["term"] == term) & (coefs["table"] == 4)]["coefficient"]
+                others = others if len(others) else coefs[coefs["term"] == term]["coefficient"]
+                if len(others) == 0:
+                    raise ValueError(f"no published coefficient for {term!r} in any year ({sample} schools)")
+                value = float(others.mean())
+                filled[-1] = f"{term} year {year} (mean of other years)"
             terms[term] = value
         by_year[year] = terms
         effect = cell(coefs, table=4, year=year, term="partnership")
@@ -90,7 +97,7 @@ def _pupils(school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarr
     rho = cal.segregation
     a = np.sqrt(rho) * deprivation[school] + np.sqrt(1 - rho) * rng.standard_normal(n)
     minority = rng.random(n) < minority_rate[school]
-    ethnic = rng.choice(len(ETHNIC_GROUPS), size=n, p=ETHNIC_SHARES)
+    ethnic = rng.choice(len(MINORITY_GROUPS), size=n, p=MINORITY_SHARES)
     sen = 0.6 * a + 0.8 * rng.standard_normal(n)
     cut = np.quantile(sen, [0.80, 0.94, 0.98]) if n > 50 else np.array([0.84, 1.55, 2.05])
     out = {
@@ -104,7 +111,8 @@ def _pupils(school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarr
         "home_language_english": 1.0 - (minority & (rng.random(n) < 0.6)),
         "ks1_prior_attainment": cal.ks1_sd * (-0.45 * a + np.sqrt(1 - 0.45**2) * rng.standard_normal(n)),
     }
-    for k, name in enumerate(ETHNIC_GROUPS):
+    out["white"] = (~minority).astype(float)
+    for k, name in enumerate(MINORITY_GROUPS[1:], start=1):
         out[name] = (minority & (ethnic == k)).astype(float)
     return pd.DataFrame(out)
 
@@ -208,7 +216,7 @@ def matched_schools(pop: Population, cal: Calibration, rng: np.random.Generator)
     # Two prior year groups per school, drawn at once; school means by bincount (pandas groupby is slower).
     prior = _pupils(np.repeat(candidates, 2 * pop.cohort[candidates]), pop.deprivation, pop.minority_rate, cal, rng)
     prior["sen"] = prior["school_action"] + prior["school_action_plus"] + prior["statemented"]
-    prior["minority"] = prior[ETHNIC_GROUPS].sum(axis=1)
+    prior["minority"] = 1.0 - prior["white"]
     codes = np.searchsorted(candidates, prior["school"].to_numpy())
     counts = np.bincount(codes, minlength=len(candidates))
     schools = pd.DataFrame({col: np.bincount(codes, prior[col].to_numpy(), len(candidates)) / counts
@@ -255,9 +263,11 @@ def recovery_study(cal: Calibration, n_reps: int, rng: np.random.Generator) -> t
     components = {y: variance_components(cal, y, seed)[:2] for y in YEARS}
     runs = pd.concat([replicate(cal, rng, components).assign(rep=r) for r in range(n_reps)], ignore_index=True)
     runs["covered"] = (runs["lower"] <= runs["truth"]) & (runs["truth"] <= runs["upper"])
+    runs["significant"] = (runs["estimate"] / runs["se"]).abs() >= 1.96
     grouped = runs.groupby(["sample", "year"])
     summary = grouped.agg(truth=("truth", "first"), mean_estimate=("estimate", "mean"), sd_estimate=("estimate", "std"),
-                          mean_se=("se", "mean"), coverage=("covered", "mean"), reps=("rep", "count"))
+                          mean_se=("se", "mean"), coverage=("covered", "mean"), power=("significant", "mean"),
+                          reps=("rep", "count"))
     summary["bias"] = summary["mean_estimate"] - summary["truth"]
     summary["mcse_coverage"] = np.sqrt(summary["coverage"] * (1 - summary["coverage"]) / summary["reps"])
     return runs, summary.reset_index()

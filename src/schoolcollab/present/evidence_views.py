@@ -178,6 +178,36 @@ def case_partnerships_table(partnerships: pd.DataFrame) -> Styler:
     return table(frame)
 
 
+PROCESS_KIND_TITLES = {"activity": "What partnerships did", "condition": "What made them work",
+                       "difficulty": "What got in the way"}
+
+
+def processes_table(processes: pd.DataFrame) -> Styler:
+    """The case-study processes grouped by kind, each with the partnerships (and their type) it was seen in."""
+    def seen_in(row: pd.Series) -> str:
+        if not isinstance(row["partnerships"], list):
+            return "no partnership named"
+        return ", ".join(f"{n}" for n in row["partnerships"]) + " (type " + ", ".join(row["partnership_types"]) + ")"
+
+    order = {kind: i for i, kind in enumerate(PROCESS_KIND_TITLES)}
+    ranked = processes.assign(_rank=processes["reported_as"].map(order)).sort_values("_rank", kind="stable")
+    frame = pd.DataFrame({
+        # the group title on its first row only, as a sub-heading
+        "Reported as": ranked["reported_as"].map(PROCESS_KIND_TITLES).where(
+            ranked["reported_as"].ne(ranked["reported_as"].shift()), ""),
+        "Process": ranked["label"],
+        "What the study describes": ranked["description"],
+        "Partnerships": ranked.apply(seen_in, axis=1),
+    })
+    return table(frame, wrap=("What the study describes",), widths={"What the study describes": "22em"})
+
+
+def processes_by_type(processes: pd.DataFrame) -> dict[str, int]:
+    """How many processes were seen in at least one partnership of each type (I, II, III)."""
+    listed = processes["partnership_types"][processes["partnership_types"].map(lambda v: isinstance(v, list))]
+    return {t: int(listed.map(lambda types: t in types).sum()) for t in ("I", "II", "III")}
+
+
 GROUP_TITLES = {"context": "Scope and evidence base", "structure": "Structure: type, leadership, management, governance",
                 "impact": "Impact", "formation": "Formation: drivers and conditions",
                 "challenges": "Challenges", "sustainability": "Sustainability"}

@@ -22,11 +22,16 @@ SAMPLE_COLOURS = {"supported": PALETTE[0], "supporting": PALETTE[1]}
 TERM_LABELS = {
     "constant": "Constant", "fsm": "Eligible for free school meals", "idaci": "IDACI score", "male": "Male",
     "school_action": "SEN: School Action", "school_action_plus": "SEN: School Action Plus",
-    "statemented": "SEN: statement", "home_language_english": "Home language English", "black": "Black",
+    "statemented": "SEN: statement", "home_language_english": "Home language English", "white": "White",
     "pakistani_bangladeshi": "Pakistani/Bangladeshi", "other_asian": "Other Asian", "mixed": "Mixed",
     "other_ethnicity": "Other ethnic group", "ks1_prior_attainment": "Prior attainment (KS1)",
     "partnership": "Partnership school",
 }
+
+
+MATCH_LABELS = {"fsm": "Free school meals", "idaci": "IDACI score", "male": "Male", "sen": "Any SEN",
+                "home_language_english": "Home language English", "minority": "Not White",
+                "ks1_prior_attainment": "Prior attainment (KS1)"}
 
 
 def _cell(coef: float, se: float) -> str:
@@ -58,20 +63,26 @@ def effects_table(coefficients: pd.DataFrame) -> Styler:
 
 
 def model_table(coefficients: pd.DataFrame, table_no: int) -> Styler:
-    """One published model (Table 3 or 4) as terms x (sample, year), coefficient (standard error)."""
+    """One published model (Table 3 or 4): coefficient (standard error) by term and year, one block per
+    sample, so the table keeps four data columns and fits the page."""
     rows = coefficients[coefficients["table"] == table_no]
-    order = [t for t in TERM_LABELS if t in set(rows["term"])]
-    wide = {}
+    present = set(rows["term"])
+    # Known terms in the paper's order, then any other term under its own name: never drop a row.
+    order = [t for t in TERM_LABELS if t in present] + sorted(present - set(TERM_LABELS))
+    blocks = []
     for sample in ("supported", "supporting"):
-        for year in sorted(rows["year"].unique()):
-            sub = rows[(rows["sample"] == sample) & (rows["year"] == year)].set_index("term")
-            wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = [
-                _cell(sub.loc[t, "coefficient"], sub.loc[t, "se"]) if t in sub.index else "—" for t in order]
-    frame = pd.DataFrame(wide, index=[TERM_LABELS[t] for t in order])
-    frame.index.name = "Term"
-    styler = frame.style.set_table_attributes('class="sc-table sc-wide"').format(na_rep="—")
-    return styler.set_table_styles([{"selector": "th", "props": "text-align:left; vertical-align:bottom;"},
-                                    {"selector": "td", "props": "text-align:right; white-space:nowrap;"}])
+        sub = rows[rows["sample"] == sample]
+        cells = {YEAR_LABELS[y]: [_cell(*sub[(sub["year"] == y) & (sub["term"] == t)][["coefficient", "se"]].iloc[0])
+                                  if len(sub[(sub["year"] == y) & (sub["term"] == t)]) else "—" for t in order]
+                 for y in sorted(rows["year"].unique())}
+        block = pd.DataFrame(cells)
+        block.insert(0, "Term", [TERM_LABELS.get(t, t) for t in order])
+        block.insert(0, "Sample", [SAMPLE_LABELS[sample]] + [""] * (len(order) - 1))
+        blocks.append(block)
+    frame = pd.concat(blocks, ignore_index=True)
+    year_cols = [c for c in frame.columns if c not in ("Sample", "Term")]
+    styler = table(frame).set_table_attributes('class="sc-table" style="font-size:0.85em"')
+    return styler.set_properties(subset=year_cols, **{"text-align": "right", "white-space": "nowrap"})
 
 
 def variance_table(variance: pd.DataFrame) -> Styler:
@@ -101,7 +112,7 @@ def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None)
     """Partnership effect by year with 95 % intervals; simulated means shown hollow when given."""
     plt = theme()
     eff = partnership_effects(coefficients)
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
     for k, sample in enumerate(("supported", "supporting")):
         sub = eff[eff["sample"] == sample]
         y = sub["year"].to_numpy() + (k - 0.5) * 0.28
@@ -116,7 +127,7 @@ def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None)
     ax.set_yticks(range(4), [YEAR_LABELS[y] for y in range(4)])
     ax.invert_yaxis()
     ax.set_xlabel("Difference from matched comparison schools (Key Stage 2 points)")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -124,33 +135,48 @@ def balance_figure(balance: pd.DataFrame) -> "Figure":
     """Simulated: standardised differences before and after matching, one row per covariate."""
     plt = theme()
     rows = balance.drop(index="distance", errors="ignore")
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.8))
     y = np.arange(len(rows))
     ax.scatter(rows["smd_before"], y, color=PALETTE[3], marker="x", label="before matching")
     ax.scatter(rows["smd_after"], y, color=PALETTE[2], label="after matching")
     for bound in (-0.1, 0.1):
         ax.axvline(bound, color="#999999", ls="--", lw=0.8)
     ax.axvline(0, color="#555555", lw=1)
-    ax.set_yticks(y, [c.replace("_", " ") for c in rows.index])
+    ax.set_yticks(y, [MATCH_LABELS.get(c, c.replace("_", " ")) for c in rows.index])
     ax.set_xlabel("Standardised mean difference (simulated school intake)")
     ax.set_title("Simulated: balance of one matched sample", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     return fig
 
 
+def design_table(facts: pd.DataFrame) -> Styler:
+    """The simulated design, one column per sample: what was drawn, fitted or assumed."""
+    shown = facts.set_index("sample").T
+    shown.columns = [f"Simulated: {SAMPLE_LABELS[c].lower()}" for c in shown.columns]
+
+    def fmt(value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+        return str(value)
+
+    shown = shown.map(fmt)
+    shown.index = [label[:1].upper() + label[1:] for label in shown.index]
+    shown = shown.rename_axis("Design feature").reset_index()
+    return table(shown, wrap=tuple(shown.columns[1:]))
+
+
 def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> Styler:
-    """Simulated against published: the truth planted, the estimates' mean, spread, SE and coverage."""
+    """Simulated against published: the published estimate (planted as the truth), then the simulated
+    estimates' mean and bias, spread, mean standard error, coverage and share significant."""
     eff = partnership_effects(coefficients).set_index(["sample", "year"])
     frame = pd.DataFrame({
-        "Sample": summary["sample"].map(SAMPLE_LABELS), "Year": summary["year"].map(YEAR_LABELS),
-        "Published estimate (SE)": [_cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
-                                    for s, y in zip(summary["sample"], summary["year"])],
-        "Simulated: truth planted": summary["truth"].map("{:.3f}".format),
-        "Simulated: mean estimate": summary["mean_estimate"].map("{:.3f}".format),
-        "Simulated: bias": summary["bias"].map("{:+.3f}".format),
-        "Simulated: SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
-        "Simulated: mean SE": summary["mean_se"].map("{:.3f}".format),
-        "Simulated: 95 % coverage": [f"{c:.0%} ± {1.96 * m:.0%}" for c, m in
-                                     zip(summary["coverage"], summary["mcse_coverage"])],
+        "Sample": summary["sample"].str.capitalize(), "Year": summary["year"].map(YEAR_LABELS),
+        "Published (SE)": [_cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
+                           for s, y in zip(summary["sample"], summary["year"])],
+        "Simulated mean (bias)": [f"{m:.3f} ({b:+.3f})" for m, b in zip(summary["mean_estimate"], summary["bias"])],
+        "SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
+        "Mean SE": summary["mean_se"].map("{:.3f}".format),
+        "95 % coverage": [f"{c:.0%} ± {1.96 * m:.0%}" for c, m in zip(summary["coverage"], summary["mcse_coverage"])],
+        "Significant": summary["power"].map("{:.0%}".format),
     })
-    return table(frame)
+    return table(frame).set_table_attributes('class="sc-table" style="font-size:0.85em"')

@@ -1,16 +1,17 @@
 """Tables and figures of the review's apparatus: initiatives, glossary, search strategy, template."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from ..bib import short_citation
 from ..load import bibliography
 from .style import PALETTE, table, theme
+
+if TYPE_CHECKING:  # matplotlib only when the timeline is drawn
+    from matplotlib.figure import Figure
 
 LAST_YEAR = 2015  # the review was published in October 2015; "ongoing" bars run to here
 
@@ -32,9 +33,9 @@ def initiatives_table(initiatives: pd.DataFrame) -> Styler:
     return table(frame, wrap=("What it did",), widths={"Initiative": "12em"})
 
 
-def initiatives_timeline(initiatives: pd.DataFrame) -> Figure:
+def initiatives_timeline(initiatives: pd.DataFrame) -> "Figure":
     """A bar per initiative from its start to its end (or to 2015 if still running)."""
-    theme()
+    plt = theme()
     data = initiatives.dropna(subset=["start_year"]).sort_values(["start_year", "name"], ascending=[False, False]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(data) + 1.2))
     for i, row in data.iterrows():
