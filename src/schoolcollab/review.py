@@ -35,11 +35,15 @@ GLOSSARY_SCHEMA = {
 
 
 def _yaml_problems(path: Path, data: Any, schema: dict[str, Any], problems: Problems) -> bool:
-    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    return not _report(path, list(jsonschema.Draft202012Validator(schema).iter_errors(data)), problems)
+
+
+def _report(path: Path, errors: list[jsonschema.ValidationError], problems: Problems) -> list[jsonschema.ValidationError]:
+    """Add each schema error as a problem naming its field and line; returns the errors."""
     for err in errors:
         field, message, expected = describe(err)
         problems.add(path, message, field=field, line=line_of(path, list(err.absolute_path)), expected=expected)
-    return not errors
+    return errors
 
 
 def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
@@ -238,12 +242,20 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     """
     columns = ["id", "label", "description", "reported_as", "partnership_types", "partnerships", "source_location"]
     data = load_yaml(path, problems)
-    if data is None or not _yaml_problems(path, data, PROCESS_SCHEMA, problems):
+    if data is None:
         return pd.DataFrame(columns=columns)
+    errors = _report(path, list(jsonschema.Draft202012Validator(PROCESS_SCHEMA).iter_errors(data)), problems)
+    if errors:
+        if not isinstance(data, list):
+            return pd.DataFrame(columns=columns)
+    # cross-check the items the schema accepted, so one run reports both kinds of problem
+    broken = {err.absolute_path[0] for err in errors if err.absolute_path}
     numbers = pd.to_numeric(partnerships["partnership"], errors="coerce")
     types = {int(n): t for n, t in zip(numbers, partnerships["type"]) if pd.notna(n)}
     seen: set[str] = set()
     for i, item in enumerate(data):
+        if i in broken:
+            continue
         if item["id"] in seen:
             problems.add(path, f"id '{item['id']}' is used twice", field=f"[{i}].id", line=line_of(path, [i, "id"]),
                          expected="a unique id")
@@ -267,4 +279,6 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
             problems.add(path, f"partnership_types {item['partnership_types']} do not match the types of "
                          f"partnerships {listed} in partnerships.csv", field=f"[{i}].partnership_types",
                          line=line_of(path, [i, "partnership_types"]), expected=str(implied))
+    if errors:
+        return pd.DataFrame(columns=columns)
     return pd.DataFrame(data).reindex(columns=[*columns, "note"])

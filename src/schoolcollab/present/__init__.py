@@ -3,10 +3,10 @@ from .evidence_views import (case_partnerships_table, claim_box, factor_figure, 
                              gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, ratings_table, rules_table, section_label,
                              summary_markdown, changes_table, typologies_table)
 from .review_tables import (databases_table, glossary_table, initiatives_table, initiatives_timeline,
-                            roles_table, screening_table, search_strings_table, supplementary_table, template_table)
+                            roles_table, screening_table, search_strings_table, selection_flow, supplementary_table, template_table)
 
 __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_figure", "factor_table",
            "gap_map_figure", "gaps_table", "glossary_table", "impact_figure", "initiatives_table",
-           "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table",
+           "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
            "supplementary_table", "template_table", "typologies_table", "rules_table", "section_label",
            "summary_markdown", "changes_table"]

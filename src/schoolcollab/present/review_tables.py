@@ -89,6 +89,47 @@ def screening_table(strategy: dict[str, Any]) -> Styler:
     return table(pd.DataFrame(rows).astype({"Sources": "Int64"}), wrap=("What happened",))
 
 
+def selection_flow(strategy: dict[str, Any], n_coded: int) -> "Figure":
+    """A flow diagram of search and selection: one box per stage, with the count where the review gives
+    one and "not reported" where it does not, ending in the records this book codes."""
+    plt = theme()
+    from matplotlib.patches import FancyBboxPatch
+
+    sources = ", ".join(d["name"] for d in strategy["databases"])
+    extra = len(strategy["supplementary"])
+    boxes = [(f"Searched: {sources}", f"plus {extra} supplementary route{'s' if extra != 1 else ''}", False)]
+    for stage in strategy["screening"]:
+        count = stage["count"]
+        boxes.append((stage["stage"].capitalize(),
+                      f"n = {count}" if isinstance(count, int) else "count not reported", not isinstance(count, int)))
+    boxes.append(("Coded in this book's evidence base", f"n = {n_coded} records (both source documents)", False))
+    height, gap = 0.62, 0.38
+    fig, ax = plt.subplots(figsize=(6.2, (height + gap) * len(boxes) + 0.2))
+    for i, (title, detail, missing) in enumerate(boxes):
+        y = -(height + gap) * i
+        last = i == len(boxes) - 1
+        ax.add_patch(FancyBboxPatch((0.05, y - height), 0.9, height, boxstyle="round,pad=0.01,rounding_size=0.04",
+                                    facecolor="#f2f2f2" if missing else ("#e8f1f8" if not last else "#e6f4ee"),
+                                    edgecolor="#999999" if missing else (PALETTE[0] if not last else PALETTE[2]),
+                                    linestyle="--" if missing else "-", linewidth=1.2))
+        ax.text(0.5, y - 0.22, title, ha="center", va="center", fontsize=10, weight="bold")
+        ax.text(0.5, y - 0.45, detail, ha="center", va="center", fontsize=9,
+                color="#666666" if missing else "#222222", style="italic" if missing else "normal")
+        if not last:
+            # the book's records are not a subset of the review's: a dotted link, labelled, not a flow arrow
+            book_link = i == len(boxes) - 2
+            ax.annotate("", xy=(0.5, y - height - gap + 0.02), xytext=(0.5, y - height - 0.02),
+                        arrowprops={"arrowstyle": "-|>", "color": "#555555", "linewidth": 1.2,
+                                    "linestyle": ":" if book_link else "-"})
+            if book_link:
+                ax.text(0.53, y - height - gap / 2, "re-coded, with the second document's sources", fontsize=8,
+                        va="center", color="#555555")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-(height + gap) * len(boxes) + gap - 0.05, 0.05)
+    ax.axis("off")
+    return fig
+
+
 def supplementary_table(strategy: dict[str, Any]) -> Styler:
     rows = [{"Source": s["name"], "How it was used": s["description"]} for s in strategy["supplementary"]]
     return table(pd.DataFrame(rows), wrap=("How it was used",))
