@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from .style import PALETTE, table, theme
+from .style import PALETTE, stable_id, table, theme
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -104,7 +104,7 @@ def variance_table(variance: pd.DataFrame) -> Styler:
             wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = col
     frame = pd.DataFrame(wide, index=list(names.values()))
     frame.index.name = "Share of variance"
-    return frame.style.set_table_attributes('class="sc-table sc-wide"').set_table_styles(
+    return frame.style.set_uuid(stable_id(frame)).set_table_attributes('class="sc-table sc-wide"').set_table_styles(
         [{"selector": "td", "props": "text-align:right; white-space:nowrap;"}])
 
 

@@ -1,6 +1,7 @@
 """One palette, one table style, one way to format numbers, for every page."""
 from __future__ import annotations
 
+import hashlib
 from types import ModuleType
 
 import pandas as pd
@@ -32,9 +33,15 @@ def theme() -> ModuleType:
     return plt
 
 
+def stable_id(frame: pd.DataFrame) -> str:
+    """An id for a table's CSS derived from its content. pandas picks a random one, so every rebuild
+    changed the HTML; this keeps unchanged pages byte-identical and different tables distinct."""
+    return hashlib.sha1(frame.to_csv().encode("utf-8")).hexdigest()[:8]
+
+
 def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, str] | None = None) -> Styler:
     """A static, readable HTML table: no index, left-aligned text, long text columns wrapped."""
-    styler = frame.style.hide(axis="index").set_table_attributes('class="sc-table"')
+    styler = frame.style.set_uuid(stable_id(frame)).hide(axis="index").set_table_attributes('class="sc-table"')
     styler = styler.set_table_styles([
         {"selector": "th", "props": "text-align:left; vertical-align:bottom;"},
         {"selector": "td", "props": "text-align:left; vertical-align:top;"},
