@@ -85,3 +85,13 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_a_count_in_the_study_design_that_is_not_a_number_is_named(book: Project) -> None:
+    path = book.data / "muijs2015" / "study.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  supported_schools: 20\n" in text
+    path.write_text(text.replace("  supported_schools: 20\n", "  supported_schools: twenty\n"), encoding="utf-8")
+    problems = check_project(book).problems
+    assert [(p.field, p.line) for p in problems] == [
+        ("programme.supported_schools", text.splitlines().index("  supported_schools: 20") + 1)]

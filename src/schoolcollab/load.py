@@ -144,6 +144,12 @@ def case_partnerships(root: Path | None = None) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=4)
+def study_design(root: Path | None = None) -> dict:
+    """Design facts of the primary-school study (data/muijs2015/study.yaml)."""
+    return _run(review.load_study, project(root).data / "muijs2015" / "study.yaml")
+
+
+@lru_cache(maxsize=4)
 def case_processes(root: Path | None = None) -> pd.DataFrame:
     """What the case-study partnerships did, needed and struggled with (data/muijs2015/processes.yaml)."""
     base = project(root).data / "muijs2015"

@@ -12,29 +12,17 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .errors import Problems
 from .paths import find_project
-from .review import load_yaml_document
+from .load import study_design
 from .published import published_coefficients, published_variance
 from .simulate import Calibration, calibrate, draw_population, fit_design, matched_schools, recovery_study
 
 SEED = 20151047                                       # the paper's DOI suffix: any fixed number would do
 
 
-@lru_cache(maxsize=1)
 def study() -> dict:
     """The study's design as coded in data/muijs2015/study.yaml."""
-    problems = Problems()
-    path = find_project().root / "data" / "muijs2015" / "study.yaml"
-    doc = load_yaml_document(path, problems)
-    programme = doc.get("programme") if isinstance(doc.get("programme"), dict) else {}
-    for key in ("supported_schools", "supporting_schools"):
-        value = programme.get(key)
-        if not (isinstance(value, int) and value > 0):
-            problems.add(path, f"{value!r} is not a number of schools", field=f"programme.{key}",
-                         expected="a whole number above 0 (the simulation draws this many partnership schools)")
-    problems.raise_if_any()
-    return doc
+    return study_design(find_project().root)
 
 
 @lru_cache(maxsize=1)

@@ -282,3 +282,20 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     if errors:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(data).reindex(columns=[*columns, "note"])
+
+
+def load_study(path: Path, problems: Problems) -> dict[str, Any]:
+    """The primary-school study's design (data/muijs2015/study.yaml); the counts the book and the
+    simulation use must be whole numbers."""
+    doc = load_yaml_document(path, problems)
+    wanted = [("programme", "supported_schools"), ("programme", "supporting_schools"),
+              ("qualitative", "partnerships"), ("qualitative", "interviews", "total")]
+    for keys in wanted:
+        value: Any = doc
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            problems.add(path, f"{value!r} is not a count", field=".".join(keys),
+                         line=line_of(path, list(keys)) if value is not None else None,
+                         expected="a whole number above 0")
+    return doc
