@@ -68,6 +68,16 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
                      f"year {row['year']}", field=key, line=int(i) + 2, expected="one row per cell")
 
 
+def _typed(frame: pd.DataFrame, numbers: list[str]) -> pd.DataFrame:
+    """Table and year as whole numbers, ``numbers`` as floats (empty cells become missing)."""
+    out = frame.copy()
+    for col in ("table", "year"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+    for col in numbers:
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
 def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
     frame = _read(path, COEF_COLUMNS, problems)
     if frame is None:
@@ -85,11 +95,7 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
         if not row["coefficient"] and not row["note"]:
             problems.add(path, "an empty cell needs a note saying why", field="note", line=line,
                          expected="e.g. 'cell lost in the extraction'")
-    out = frame.copy()
-    for col in ("table", "year"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    out["coefficient"] = pd.to_numeric(out["coefficient"], errors="coerce")
-    out["se"] = pd.to_numeric(out["se"], errors="coerce")
+    out = _typed(frame, ["coefficient", "se"])
     # Italics marked significance in print and were lost: recompute, never trust a typed value.
     out["significant"] = (out["coefficient"] / out["se"]).abs() >= 1.96
     return out
@@ -105,10 +111,7 @@ def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
         if row["value"] and (value is None or not 0 <= value <= 100):
             problems.add(path, f"not a percentage: {row['value']!r}", field="value", line=int(i) + 2,
                          expected="a number from 0 to 100")
-    out = frame.copy()
-    for col in ("table", "year"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    out = _typed(frame, ["value"])
     return out
 
 
