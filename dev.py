@@ -2,7 +2,8 @@
 """Set up and run the book on a fresh machine with nothing but Python 3.11.
 
     python3 dev.py book     # create .venv, install the locked dependencies, build _build/html
-    python3 dev.py test     # the same set-up, then run the whole test suite
+    python3 dev.py pdf      # also install TeX Live from Debian (apt), then build HTML and _build/latex/*.pdf
+    python3 dev.py test     # the set-up of both (plus Chromium for the browser tests), then every test
     python3 dev.py lock     # re-resolve the dependencies and rewrite requirements.lock
 
 Only the standard library is used here, because nothing else is installed yet.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,28 @@ def setup() -> None:
     stamp.write_text(want)
 
 
+# Debian packages, installed only when the program that needs them is missing. TeX Live: the PDF
+# edition (xelatex via latexmk, FreeFont, xindy for the index); poppler-utils: the PDF tests read the
+# PDF with pdftotext; chromium: the browser tests drive Debian's Chromium (nothing is downloaded).
+TEX = {"xelatex": "texlive-xetex", "latexmk": "latexmk", "xindy": "xindy"}
+TEX_EXTRA = ["texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended", "fonts-freefont-otf"]
+TEST_TOOLS = {"pdftotext": "poppler-utils", "chromium": "chromium"}
+
+
+def system_packages(programs: dict[str, str], extra: list[str] = ()) -> None:
+    """Install, with apt, the Debian packages of any missing program (and ``extra`` with them)."""
+    missing = sorted({pkg for prog, pkg in programs.items() if shutil.which(prog) is None})
+    if not missing:
+        return
+    wanted = missing + list(extra)
+    sudo = [] if os.geteuid() == 0 else ["sudo"] if shutil.which("sudo") else None
+    if sudo is None or shutil.which("apt-get") is None:
+        sys.exit(f"missing programs; install these Debian packages and run again: {' '.join(wanted)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(*sudo, "apt-get", "update", "-qq", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-qq", *wanted, env=env)
+
+
 def lock() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(sys.executable, "-m", "venv", tmp)
@@ -61,12 +85,16 @@ def main(argv: list[str]) -> int:
     if task == "lock":
         lock()
         return 0
-    if task not in ("book", "test"):
+    if task not in ("book", "pdf", "test"):
         print(__doc__)
         return 2
     setup()
     if task == "book":
         return subprocess.call([BIN / "schoolcollab", "build", *argv[1:]], cwd=ROOT)
+    system_packages(TEX, TEX_EXTRA)
+    if task == "pdf":
+        return subprocess.call([BIN / "schoolcollab", "build", "--pdf", *argv[1:]], cwd=ROOT)
+    system_packages(TEST_TOOLS)
     return subprocess.call([BIN / "python", "-m", "pytest", *argv[1:]], cwd=ROOT)
 
 

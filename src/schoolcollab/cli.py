@@ -52,12 +52,18 @@ def check(root: Optional[Path] = ROOT) -> None:
 
 @app.command()
 def build(force: bool = typer.Option(False, "--force", help="Re-execute every chapter from a clean state."),
+          pdf: bool = typer.Option(False, "--pdf", help="Also build the PDF edition into _build/latex (needs TeX Live: "
+                                                         "python3 dev.py pdf installs it)."),
           root: Optional[Path] = ROOT) -> None:
-    """Check the input, then build the HTML book into _build/html."""
-    from .build.run import build_book, is_current
+    """Check the input, then build the HTML book into _build/html (and the PDF with --pdf)."""
+    from .build.run import build_book, is_current, missing_tex
 
     project = _project(root)
-    if not force and is_current(project):
+    if pdf and (missing := missing_tex()):
+        err.print(f"[red]error:[/] the PDF edition needs TeX Live, and {', '.join(missing)} is not installed. "
+                  "Run `python3 dev.py pdf`, which installs it from Debian's packages and builds the PDF.")
+        raise typer.Exit(EXIT_USAGE)
+    if not force and is_current(project, pdf=pdf):
         out.print(f"up to date: {project.build_dir / 'html' / 'index.html'} (0 chapter(s) executed)")
         return
     report = check_project(project)
@@ -70,13 +76,17 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
         def update(phase: str, pct: int, doc: str) -> None:
             progress.update(task, description=phase, completed=pct, doc=doc)
 
-        result = build_book(project, force=force, on_progress=update)
+        result = build_book(project, force=force, pdf=pdf, on_progress=update)
     if not result.ok:
-        err.print(f"[red]build failed[/]: the published book in _build/html is unchanged. Full log: {result.log}")
+        what = "the PDF edition in _build/latex is unchanged" if result.html else \
+            "the published book in _build/html is unchanged"
+        err.print(f"[red]build failed[/]: {what}. Full log: {result.log}")
         for line in result.warnings[:40]:
             err.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INPUT)
     out.print(f"built {result.html / 'index.html'} ({len(result.executed)} chapter(s) executed)")
+    if result.pdf:
+        out.print(f"built {result.pdf}")
     for doc in result.executed:
         out.print(f"  executed {Path(doc).relative_to(project.root) if Path(doc).is_absolute() else doc}",
                   markup=False, highlight=False)

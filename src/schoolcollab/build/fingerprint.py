@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..paths import Project
 
+
 def _hash_path(h: "hashlib._Hash", path: Path, root: Path) -> None:
     try:
         name = str(path.relative_to(root))
@@ -15,7 +16,9 @@ def _hash_path(h: "hashlib._Hash", path: Path, root: Path) -> None:
         name = str(path)
     if path.is_dir():
         h.update(f"dir:{name}\n".encode())
-        for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        # bytecode caches change when Python writes them, not when the code changes
+        for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                            and "__pycache__" not in p.parts and p.suffix != ".pyc"):
             _hash_path(h, child, root)
     elif path.is_file():
         h.update(f"file:{name}\n".encode())

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from ..paths import Project
 from .fingerprint import digest
 from .prefetch import prefetch
@@ -19,6 +21,8 @@ PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Sphinx's own messages ("file:line: WARNING: text"); kernels' log lines ("ERROR:tornado...") are not ours
 SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): |^Extension error|^Exception occurred")
+# LaTeX's own fatal lines ("! Undefined control sequence.") and latexmk's verdict
+LATEX_PROBLEM = re.compile(r"^! |^Latexmk: Errors|^Error: Failed to build pdf")
 EXECUTED = re.compile(r"^(\S+?): Executing notebook using")
 
 
@@ -29,6 +33,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     html: Path | None = None
+    pdf: Path | None = None
 
 
 def stage_dir(project: Project) -> Path:
@@ -54,30 +59,24 @@ def source_digest(project: Project) -> str:
     return digest(paths, project.root)
 
 
-def is_current(project: Project) -> bool:
-    """True when _build/html was built from exactly the files there are now."""
-    stamp = stage_dir(project) / "source.digest"
-    return (project.build_dir / "html" / "index.html").is_file() and stamp.is_file() \
-        and stamp.read_text() == source_digest(project)
+def is_current(project: Project, pdf: bool = False) -> bool:
+    """True when _build/html (and with ``pdf`` the PDF) was built from exactly the files there are now."""
+    stamps = [stage_dir(project) / "source.digest"] + ([stage_dir(project) / "pdf.digest"] if pdf else [])
+    targets = [project.build_dir / "html" / "index.html"] + \
+        ([project.build_dir / "latex" / pdf_name(project)] if pdf else [])
+    if not all(p.is_file() for p in stamps + targets):
+        return False
+    now = source_digest(project)
+    return all(stamp.read_text() == now for stamp in stamps)
 
 
-def build_book(project: Project, force: bool = False,
-               on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
-    """Build the HTML book. ``force`` starts from nothing: every chapter executes again."""
-    stage = stage_dir(project)
-    if force and stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True, exist_ok=True)
-    digest_before = source_digest(project)
-    log_path = project.build_dir / "build.log"
-    warnings: list[str] = []
-    executed: list[str] = []
+def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: BuildResult,
+                      on_progress: Callable[[str, int, str], None] | None) -> int:
+    """Run one Jupyter Book builder on the staging folder, appending to the log; returns its exit code."""
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    with open(log_path, "w", encoding="utf-8") as log:
-        for done in prefetch(project, stage, log, on_progress=on_progress):
-            executed.append(str(project.root / f"{done}.md"))
     with open(log_path, "a", encoding="utf-8") as log, subprocess.Popen(
-        jb_command(project), cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        jb_command(project, builder), cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -85,21 +84,67 @@ def build_book(project: Project, force: bool = False,
             text = ANSI.sub("", line.rstrip())
             if m := PROGRESS.match(text):
                 if on_progress:
-                    on_progress(m.group(1), int(m.group(2)), m.group(3))
-            if SPHINX_PROBLEM.search(text):
-                warnings.append(text)
-            if (m := EXECUTED.match(text)) and m.group(1) not in executed:
-                executed.append(m.group(1))
-        code = proc.wait()
+                    on_progress(m.group(1) if builder == "html" else f"{m.group(1)} (PDF)", int(m.group(2)), m.group(3))
+            if SPHINX_PROBLEM.search(text) or LATEX_PROBLEM.search(text):
+                result.warnings.append(text)
+            if (m := EXECUTED.match(text)) and m.group(1) not in result.executed:
+                result.executed.append(m.group(1))
+        return proc.wait()
+
+
+def build_book(project: Project, force: bool = False, pdf: bool = False,
+               on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
+    """Build the HTML book (and, with ``pdf``, the PDF). ``force`` starts from nothing: every chapter
+    executes again. Nothing is published unless its whole build succeeded."""
+    stage = stage_dir(project)
+    if force and stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True, exist_ok=True)
+    digest_before = source_digest(project)
+    log_path = project.build_dir / "build.log"
+    result = BuildResult(False, log_path)
+    with open(log_path, "w", encoding="utf-8") as log:
+        for done in prefetch(project, stage, log, on_progress=on_progress):
+            result.executed.append(str(project.root / f"{done}.md"))
+    code = _run_jupyter_book(project, "html", log_path, result, on_progress)
     built = stage / "_build" / "html"
     # with -W, Sphinx (and so jb) exits non-zero on any warning; the lines above only explain why
-    ok = code == 0 and (built / "index.html").exists()
-    result = BuildResult(ok, log_path, warnings, executed)
-    if ok:
-        result.html = publish(built, project.build_dir / "html")
-        if source_digest(project) == digest_before:  # an edit during the build must not be marked as built
-            (stage / "source.digest").write_text(digest_before)
+    if code != 0 or not (built / "index.html").exists():
+        return result
+    result.html = publish(built, project.build_dir / "html")
+    if source_digest(project) == digest_before:  # an edit during the build must not be marked as built
+        (stage / "source.digest").write_text(digest_before)
+    if pdf:
+        code = _run_jupyter_book(project, "pdflatex", log_path, result, on_progress)
+        made = stage / "_build" / "latex" / pdf_name(project)
+        if code != 0 or not made.is_file():
+            return result
+        result.pdf = publish_file(made, project.build_dir / "latex" / made.name)
+        if source_digest(project) == digest_before:
+            (stage / "pdf.digest").write_text(digest_before)
+    result.ok = True
     return result
+
+
+def pdf_name(project: Project) -> str:
+    """The PDF's file name, from ``latex_documents.targetname`` in ``_config.yml``."""
+    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8")) or {}
+    target = ((config.get("latex") or {}).get("latex_documents") or {}).get("targetname", "book.tex")
+    return Path(target).with_suffix(".pdf").name
+
+
+def missing_tex() -> list[str]:
+    """The TeX programs the PDF needs that are not installed (see ``python3 dev.py pdf``)."""
+    return [tool for tool in ("xelatex", "latexmk") if shutil.which(tool) is None]
+
+
+def publish_file(made: Path, target: Path) -> Path:
+    """Copy a finished file into place under a temporary name, then rename: never half a PDF."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(made, partial)
+    os.replace(partial, target)
+    return target
 
 
 def publish(built: Path, target: Path) -> Path:

@@ -118,8 +118,21 @@ def register_bibtex_plugins() -> None:
     register_plugin("pybtex.backends", "plaintext", find_plugin("pybtex.backends", "plaintext"), force=True)
 
 
+STATIC = Path(__file__).with_name("static")
+
+
+def on_config_inited(app: Sphinx, config: Any) -> None:
+    """Serve the book's own stylesheet from the package (nothing is fetched from elsewhere)."""
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    from .latex import setup_latex
+
     register_bibtex_plugins()
+    setup_latex(app)
+    app.connect("config-inited", on_config_inited)
+    app.add_css_file("schoolcollab.css")
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-outdated", on_env_get_outdated)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from ..bib import short_citation
 from ..evidence import synthesis as syn
@@ -15,7 +14,8 @@ if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplot
     from IPython.display import Markdown
     from matplotlib.figure import Figure
 
-from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, table, theme
+from .book_table import BookTable, table
+from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, theme
 
 
 def gap_map_figure(ev: Evidence) -> Figure:
@@ -97,7 +97,7 @@ def profile_figure(ev: Evidence) -> Figure:
     return fig
 
 
-def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "concluding_point")) -> Styler:
+def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "concluding_point")) -> BookTable:
     """Claims with their computed confidence, the evidence counts and the reasons for each downgrade."""
     merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     merged = merged[merged["kind"].isin(kinds)]
@@ -114,7 +114,7 @@ def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "conclu
     return table(frame, wrap=("Claim", "Why not higher"))
 
 
-def gaps_table(ev: Evidence) -> Styler:
+def gaps_table(ev: Evidence) -> BookTable:
     merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     merged = merged[merged["kind"] == "gap"]
     frame = pd.DataFrame({"Gap": merged["statement"],
@@ -123,7 +123,7 @@ def gaps_table(ev: Evidence) -> Styler:
     return table(frame, wrap=("Gap",))
 
 
-def factor_table(ev: Evidence, kind: str) -> Styler:
+def factor_table(ev: Evidence, kind: str) -> BookTable:
     freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
     freq = freq[freq["sources"] > 0]
     keys = ev.findings[ev.findings["factor"].isin(freq["factor"])].groupby("factor")["key"].unique()
@@ -133,7 +133,7 @@ def factor_table(ev: Evidence, kind: str) -> Styler:
     return table(frame, wrap=("Reported by",))
 
 
-def typologies_table(ev: Evidence) -> Styler:
+def typologies_table(ev: Evidence) -> BookTable:
     """The four classifications side by side: one column per typology, one row per term."""
     types = ev.codebook.frame("collaboration_types")
     columns = {}
@@ -168,7 +168,7 @@ def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
     return Markdown(body)
 
 
-def case_partnerships_table(partnerships: pd.DataFrame) -> Styler:
+def case_partnerships_table(partnerships: pd.DataFrame) -> BookTable:
     frame = pd.DataFrame({
         "Partnership": partnerships["partnership"],
         "Supporting school": partnerships["supporting_school"],
@@ -182,7 +182,7 @@ PROCESS_KIND_TITLES = {"activity": "What partnerships did", "condition": "What m
                        "difficulty": "What got in the way"}
 
 
-def processes_table(processes: pd.DataFrame) -> Styler:
+def processes_table(processes: pd.DataFrame) -> BookTable:
     """The case-study processes grouped by kind, each with the partnerships (and their type) it was seen in."""
     def seen_in(row: pd.Series) -> str:
         if not isinstance(row["partnerships"], list):
@@ -265,14 +265,14 @@ def summary_markdown(ev: Evidence) -> "Markdown":
     return Markdown("\n".join(lines))
 
 
-def changes_table(changes: pd.DataFrame, ev: Evidence) -> Styler:
+def changes_table(changes: pd.DataFrame, ev: Evidence) -> BookTable:
     statements = ev.claims.set_index("id")["statement"]
     frame = pd.DataFrame({"Claim": [statements.get(c, c) for c in changes["claim"]],
                           "Before": changes["before"], "Now": changes["after"]})
     return table(frame, wrap=("Claim",))
 
 
-def rules_table() -> Styler:
+def rules_table() -> BookTable:
     from ..evidence.ratings import rules_table as rules
 
     return table(rules(), wrap=("Downgrade when",))

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from .style import PALETTE, stable_id, table, theme
+from .book_table import BookTable, table
+from .style import PALETTE, theme
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +49,7 @@ def partnership_effects(coefficients: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["sample", "year"])[["sample", "year", "coefficient", "se", "lower", "upper", "z"]]
 
 
-def effects_table(coefficients: pd.DataFrame) -> Styler:
+def effects_table(coefficients: pd.DataFrame) -> BookTable:
     """Published partnership effects: one row per sample and year."""
     eff = partnership_effects(coefficients)
     frame = pd.DataFrame({
@@ -62,7 +62,7 @@ def effects_table(coefficients: pd.DataFrame) -> Styler:
     return table(frame)
 
 
-def model_table(coefficients: pd.DataFrame, table_no: int) -> Styler:
+def model_table(coefficients: pd.DataFrame, table_no: int) -> BookTable:
     """One published model (Table 3 or 4): coefficient (standard error) by term and year, one block per
     sample, so the table keeps four data columns and fits the page."""
     rows = coefficients[coefficients["table"] == table_no]
@@ -81,11 +81,10 @@ def model_table(coefficients: pd.DataFrame, table_no: int) -> Styler:
         blocks.append(block)
     frame = pd.concat(blocks, ignore_index=True)
     year_cols = [c for c in frame.columns if c not in ("Sample", "Term")]
-    styler = table(frame).set_table_attributes('class="sc-table" style="font-size:0.85em"')
-    return styler.set_properties(subset=year_cols, **{"text-align": "right", "white-space": "nowrap"})
+    return table(frame, right=tuple(year_cols), small=True)
 
 
-def variance_table(variance: pd.DataFrame) -> Styler:
+def variance_table(variance: pd.DataFrame) -> BookTable:
     """School share of variance (Tables 2-4) and variance explained by intake (Table 3), by year."""
     names = {(2, "pct_level2"): "School share, empty model (Table 2)",
              (3, "pct_level2"): "School share, with pupil intake (Table 3)",
@@ -102,10 +101,8 @@ def variance_table(variance: pd.DataFrame) -> Styler:
                 hit = sub[(sub["table"] == tab) & (sub["quantity"] == qty)]["value"]
                 col.append(f"{hit.iloc[0]:.1f} %" if len(hit) and pd.notna(hit.iloc[0]) else "—")
             wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = col
-    frame = pd.DataFrame(wide, index=list(names.values()))
-    frame.index.name = "Share of variance"
-    return frame.style.set_uuid(stable_id(frame)).set_table_attributes('class="sc-table sc-wide"').set_table_styles(
-        [{"selector": "td", "props": "text-align:right; white-space:nowrap;"}])
+    frame = pd.DataFrame({("Share of variance", ""): list(names.values()), **wide})
+    return table(frame, right=tuple(wide), small=True)
 
 
 def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None) -> "Figure":
@@ -149,7 +146,7 @@ def balance_figure(balance: pd.DataFrame) -> "Figure":
     return fig
 
 
-def design_table(facts: pd.DataFrame) -> Styler:
+def design_table(facts: pd.DataFrame) -> BookTable:
     """The simulated design, one column per sample: what was drawn, fitted or assumed."""
     shown = facts.set_index("sample").T
     shown.columns = [f"Simulated: {SAMPLE_LABELS[c].lower()}" for c in shown.columns]
@@ -165,7 +162,7 @@ def design_table(facts: pd.DataFrame) -> Styler:
     return table(shown, wrap=tuple(shown.columns[1:]))
 
 
-def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> Styler:
+def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> BookTable:
     """Simulated against published: the published estimate (planted as the truth), then the simulated
     estimates' mean and bias, spread, mean standard error, coverage and share significant."""
     eff = partnership_effects(coefficients).set_index(["sample", "year"])
@@ -179,4 +176,4 @@ def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> Styler:
         "95 % coverage": [f"{c:.0%} ± {1.96 * m:.0%}" for c, m in zip(summary["coverage"], summary["mcse_coverage"])],
         "Significant": summary["power"].map("{:.0%}".format),
     })
-    return table(frame).set_table_attributes('class="sc-table" style="font-size:0.85em"')
+    return table(frame, small=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from ..bib import short_citation
 from ..load import bibliography
-from .style import PALETTE, table, theme
+from .book_table import BookTable, table
+from .style import PALETTE, theme
 
 if TYPE_CHECKING:  # matplotlib only when the timeline is drawn
     from matplotlib.figure import Figure
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # matplotlib only when the timeline is drawn
 LAST_YEAR = 2015  # the review was published in October 2015; "ongoing" bars run to here
 
 
-def initiatives_table(initiatives: pd.DataFrame) -> Styler:
+def initiatives_table(initiatives: pd.DataFrame) -> BookTable:
     """Initiatives with their years and a one-line summary."""
     def years(r: pd.Series) -> str:
         if pd.isna(r.start_year):
@@ -55,7 +55,7 @@ def initiatives_timeline(initiatives: pd.DataFrame) -> "Figure":
     return fig
 
 
-def glossary_table(glossary: pd.DataFrame) -> Styler:
+def glossary_table(glossary: pd.DataFrame) -> BookTable:
     frame = pd.DataFrame({
         "Term": glossary["term"] + glossary["abbreviation"].map(lambda a: f" ({a})" if a else ""),
         "Meaning": glossary["definition"],
@@ -63,25 +63,25 @@ def glossary_table(glossary: pd.DataFrame) -> Styler:
     return table(frame, wrap=("Meaning",), widths={"Term": "12em"})
 
 
-def search_strings_table(strategy: dict[str, Any]) -> Styler:
+def search_strings_table(strategy: dict[str, Any]) -> BookTable:
     strings = strategy["keywords"]
     frame = pd.DataFrame({"#": range(1, len(strings) + 1), "Search string": strings})
     return table(frame)
 
 
-def databases_table(strategy: dict[str, Any]) -> Styler:
+def databases_table(strategy: dict[str, Any]) -> BookTable:
     frame = pd.DataFrame(strategy["databases"])
     keep = [c for c in ("name", "description", "scale") if c in frame]
     frame = frame[keep].rename(columns={"name": "Database", "description": "What it covers", "scale": "Size"})
     return table(frame, wrap=("What it covers",))
 
 
-def template_table(template: dict[str, Any]) -> Styler:
+def template_table(template: dict[str, Any]) -> BookTable:
     rows = [{"Part": group["name"], "Field": label} for group in template["groups"] for label in group["fields"]]
     return table(pd.DataFrame(rows))
 
 
-def screening_table(strategy: dict[str, Any]) -> Styler:
+def screening_table(strategy: dict[str, Any]) -> BookTable:
     """Selection stages, with a count only where the review gives one."""
     rows = [{"Stage": s["stage"], "What happened": s["description"],
              "Sources": s["count"] if isinstance(s.get("count"), int) else None}
@@ -130,12 +130,12 @@ def selection_flow(strategy: dict[str, Any], n_coded: int) -> "Figure":
     return fig
 
 
-def supplementary_table(strategy: dict[str, Any]) -> Styler:
+def supplementary_table(strategy: dict[str, Any]) -> BookTable:
     rows = [{"Source": s["name"], "How it was used": s["description"]} for s in strategy["supplementary"]]
     return table(pd.DataFrame(rows), wrap=("How it was used",))
 
 
-def roles_table(roles: pd.DataFrame) -> Styler:
+def roles_table(roles: pd.DataFrame) -> BookTable:
     frame = pd.DataFrame({
         "Role": roles["role"] + roles["abbreviation"].map(lambda a: f" ({a})" if a else ""),
         "What it involves": roles["description"],

@@ -5,7 +5,6 @@ import hashlib
 from types import ModuleType
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -30,25 +29,32 @@ def theme() -> ModuleType:
         "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.spines.top": False, "axes.spines.right": False,
         "axes.prop_cycle": plt.cycler(color=PALETTE), "xtick.bottom": False, "ytick.left": False,
     })
+    _vector_figures_for_print()
     return plt
+
+
+def _vector_figures_for_print() -> None:
+    """In a kernel, store each figure as PDF as well as PNG: the web edition shows the PNG, the print
+    edition takes the PDF (vector) because MyST-NB ranks it first for LaTeX. Parts matplotlib draws
+    as pixels even in a PDF (colour bars) get 300 dpi."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kernel
+        return
+    shell = get_ipython()
+    if shell is None:  # a plain Python session (tests, scripts): nothing displays figures
+        return
+    from functools import partial
+
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png", "pdf")  # turns the PDF formatter on
+    shell.display_formatter.formatters["application/pdf"].for_type(Figure, partial(print_figure, fmt="pdf", dpi=300))
 
 
 def stable_id(frame: pd.DataFrame) -> str:
     """An id for a table's CSS derived from its content. pandas picks a random one, so every rebuild
     changed the HTML; this keeps unchanged pages byte-identical and different tables distinct."""
     return hashlib.sha1(frame.to_csv().encode("utf-8")).hexdigest()[:8]
-
-
-def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, str] | None = None) -> Styler:
-    """A static, readable HTML table: no index, left-aligned text, long text columns wrapped."""
-    styler = frame.style.set_uuid(stable_id(frame)).hide(axis="index").set_table_attributes('class="sc-table"')
-    styler = styler.set_table_styles([
-        {"selector": "th", "props": "text-align:left; vertical-align:bottom;"},
-        {"selector": "td", "props": "text-align:left; vertical-align:top;"},
-    ])
-    for col, width in (widths or {}).items():
-        styler = styler.set_properties(subset=[col], **{"min-width": width})
-    for col in wrap:
-        styler = styler.set_properties(subset=[col], **{"white-space": "normal"})
-    return styler.format(na_rep="—", precision=0, thousands=",")
-

@@ -1,0 +1,138 @@
+"""The print edition: build a copy of the book as a PDF and read it back as text, as a reader would.
+
+Needs TeX Live and poppler-utils (`python3 dev.py test` installs both from Debian's packages).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from schoolcollab.bib import cited_keys, parse_bibliography
+from schoolcollab.build.provenance import evidence_fingerprint
+from schoolcollab.errors import Problems
+from schoolcollab.paths import Project
+
+from conftest import ROOT, copy_book
+
+pytestmark = pytest.mark.slow
+CLI = str(Path(sys.executable).with_name("schoolcollab"))
+ARTEFACTS = ROOT / "_build" / "test-artifacts" / "pdf"
+# A glossary entry an author could write: every LaTeX special, markup of three kinds, accents.
+SPECIAL_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
+SPECIAL_MEANING = r"Costs {less} than \relax £5 at the café; <script>alert(1)</script> {cite}`nobody` **not bold**"
+
+
+def normalise(text: str) -> str:
+    """PDF text with LaTeX's hyphenation and line breaks undone, one space between words."""
+    text = re.sub(r"-\n(?=[a-z])", "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory) -> tuple[Project, str, Path]:
+    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext", "pdftoppm") if shutil.which(tool) is None]
+    assert not missing, f"{missing} not installed: run the tests with `python3 dev.py test`, which installs them"
+    project = copy_book(tmp_path_factory.mktemp("pdf") / "book")
+    glossary = project.data / "review" / "glossary.yaml"
+    entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
+    entries.append({"term": SPECIAL_TERM, "definition": SPECIAL_MEANING, "source": "armstrong2015effective",
+                    "seed_location": "test entry"})
+    glossary.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = subprocess.run([CLI, "build", "--pdf"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    path = project.build_dir / "latex" / "schoolcollab.pdf"
+    assert path.is_file(), result.stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return project, text, path
+
+
+def chapter_titles(project: Project) -> list[str]:
+    toc = yaml.safe_load((project.root / "_toc.yml").read_text())
+    titles = []
+    for doc in [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]:
+        body = (project.root / f"{doc}.md").read_text(encoding="utf-8")
+        titles.append(re.search(r"^# (.+)$", body, re.M).group(1).strip())
+    return titles
+
+
+def test_every_chapter_title_is_in_the_pdf(pdf) -> None:
+    project, text, _ = pdf
+    flat = normalise(text).lower()
+    missing = [t for t in chapter_titles(project)[1:] if normalise(t).lower() not in flat]
+    assert not missing
+
+
+def test_the_bibliography_lists_every_cited_entry_in_author_year_form(pdf) -> None:
+    project, text, _ = pdf
+    bib = parse_bibliography(project.bib, Problems())
+    cited = {key for chapter in project.chapters.rglob("*.md")
+             for _, key in cited_keys(chapter.read_text(encoding="utf-8"))}
+    # the whole text: a title's first words appear nowhere else, and running heads repeat "Bibliography"
+    back = re.sub(r"[^a-z0-9 ]", "", normalise(text).lower())
+    assert len(cited) > 80
+    missing = []
+    for key in sorted(cited):
+        entry = bib.entries[key]
+        shown = entry.get("title") or entry["note"]         # a work known only from a citation has a note
+        words = re.sub(r"[^a-z0-9 ]", "", re.sub(r"[{}\\]", "", shown.lower())).split()[:5]
+        if " ".join(words) not in back:
+            missing.append(key)
+    assert not missing
+    assert "[Armstrong, 2015]" in normalise(text)          # author–year citations in the text
+
+
+def test_no_unresolved_reference_object_repr_or_raw_markup(pdf) -> None:
+    _, text, _ = pdf
+    flat = normalise(text).replace(normalise(SPECIAL_MEANING), "")   # the test's own entry holds markup on purpose
+    leaks = ["??", "object at 0x", "<IPython", "Styler", "{cite", "{glue", "{numref}", "```", ":::", "\\begin{",
+             "\\textbf", "\\caption", "{code-cell}", "$$"]
+    found = {leak: flat[max(0, flat.find(leak) - 60): flat.find(leak) + 60] for leak in leaks if leak in flat}
+    assert not found
+
+
+def test_page_count_is_that_of_a_book_not_a_stub_or_a_runaway(pdf) -> None:
+    _, _, path = pdf
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert 50 <= pages <= 250, pages
+    assert "595.28 x 841.89" in info                      # A4
+
+
+def test_special_characters_from_the_data_print_as_written(pdf) -> None:
+    _, text, _ = pdf
+    flat = normalise(text)
+    assert SPECIAL_TERM in flat
+    assert normalise(SPECIAL_MEANING) in flat
+
+
+def test_title_page_names_the_edition_and_the_evidence_fingerprint(pdf) -> None:
+    project, text, _ = pdf
+    first = normalise(text.split("\f", 1)[0])
+    assert "School partnerships and collaboration" in first
+    for label in ("Edition", "Built", "Evidence fingerprint", evidence_fingerprint(project)):
+        assert label in first
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", first)             # the build date
+
+
+def test_figures_are_vector_or_at_least_200_dpi(pdf) -> None:
+    _, _, path = pdf
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    low = [row for row in rows if row[2] == "image" and min(int(row[12]), int(row[13])) < 200]
+    assert not low
+
+
+def test_pages_render_and_are_kept_for_a_human_to_look_at(pdf) -> None:
+    _, _, path = pdf
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTEFACTS.glob("page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "20", str(path), str(ARTEFACTS / "page")],
+                   check=True)
+    assert len(list(ARTEFACTS.glob("page-*.png"))) == 20
