@@ -2,6 +2,8 @@
 from .evidence_views import (case_partnerships_table, claim_box, factor_figure, factor_table, gap_map_figure,
                              gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, ratings_table, rules_table, section_label,
                              summary_markdown, changes_table, typologies_table)
+from .explorer import claims_explorer, sources_explorer
+from .provenance_view import inputs_table, simulated_results_table, versions_table
 from .review_tables import (databases_table, glossary_table, initiatives_table, initiatives_timeline,
                             roles_table, screening_table, search_strings_table, selection_flow, supplementary_table, template_table)
 
@@ -9,4 +11,12 @@ __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_fi
            "gap_map_figure", "gaps_table", "glossary_table", "impact_figure", "initiatives_table",
            "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
            "supplementary_table", "template_table", "typologies_table", "rules_table", "section_label",
-           "summary_markdown", "changes_table"]
+           "summary_markdown", "changes_table", "claims_explorer", "sources_explorer", "interactive_library",
+           "inputs_table", "simulated_results_table", "versions_table"]
+
+
+def interactive_library() -> "InteractiveLibrary":
+    """The interactive tables' JavaScript, once at the top of a page that shows them."""
+    from .explorer import InteractiveLibrary
+
+    return InteractiveLibrary()

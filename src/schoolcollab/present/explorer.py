@@ -1,0 +1,146 @@
+"""The evidence explorer: every coded source and every claim in searchable, sortable tables.
+
+On the web the tables are DataTables through itables in its offline mode (the library travels inside
+the page, nothing is fetched); on paper they fall back to the book's static long table.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..bib import cited_keys, short_citation
+from ..load import Evidence
+from .book_table import LATEX_MIME, BookTable
+
+REFERENCES_PAGE = "references.html"  # chapters live side by side in chapters/
+CLAIM_BOX = re.compile(r"claim_box\(\s*ev\s*,\s*[\"']([^\"']+)[\"']\s*\)")
+DT_OPTIONS: dict[str, Any] = {
+    "connected": False, "allow_html": True, "display_logo_when_loading": False, "maxBytes": 0,
+    "classes": "display compact", "pageLength": 25, "lengthMenu": [10, 25, 50, 100], "scrollX": True,
+    "layout": {"topStart": "pageLength", "topEnd": "search", "top1": "searchPanes"},
+    "searchPanes": {"layout": "columns-3", "cascadePanes": True, "initCollapsed": True},
+}
+
+
+def _panes_only_for(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
+    """Filter panes for the categorical columns; free text is searched with the search box instead."""
+    hidden = [i for i, c in enumerate(frame.columns) if c not in columns]
+    return {"columnDefs": [{"searchPanes": {"show": False}, "targets": hidden}]} if hidden else {}
+
+
+def chapter_citations(ev: Evidence) -> dict[str, list[tuple[str, str]]]:
+    """Source key -> the chapters (file stem, title) that cite it in their text or through a claim box."""
+    import yaml
+
+    from ..inputs import read_text
+    from ..load import project
+
+    proj = project()
+    toc = yaml.safe_load(read_text(proj.root / "_toc.yml"))
+    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    by_claim = ev.links.groupby("claim")["key"].apply(set).to_dict()
+    cited: dict[str, list[tuple[str, str]]] = {}
+    for f in files:
+        path = proj.root / f"{f}.md"
+        if not path.is_file() or path.stem == "references":
+            continue
+        text = read_text(path)
+        title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
+        keys = {key for _, key in cited_keys(text)}
+        for claim in CLAIM_BOX.findall(text):
+            keys |= by_claim.get(claim, set())
+        for key in keys:
+            cited.setdefault(key, []).append((path.stem, title))
+    return cited
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+
+
+@dataclass
+class InteractiveTable:
+    """A DataTable on the web (``cells_html`` already escaped, links built here) and a static
+    long table on paper (``cells_text``)."""
+
+    cells_html: pd.DataFrame
+    cells_text: pd.DataFrame
+    wrap: tuple[str, ...] = ()
+    panes: tuple[str, ...] = ()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from itables import to_html_datatable
+
+        page = to_html_datatable(self.cells_html, **DT_OPTIONS, **_panes_only_for(self.cells_html, self.panes))
+        static = BookTable(self.cells_text, wrap=self.wrap, small=True)
+        return {"text/html": page, LATEX_MIME: static.to_latex(), "text/plain": repr(static)}
+
+
+class InteractiveLibrary:
+    """The DataTables library, inlined once per page (itables' offline mode works from file:// too)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from itables import options
+        from itables.javascript import generate_init_offline_itables_html
+
+        return {"text/html": generate_init_offline_itables_html(options.dt_bundle),
+                LATEX_MIME: "% the interactive tables' library: nothing to print\n", "text/plain": ""}
+
+
+def sources_explorer(ev: Evidence) -> InteractiveTable:
+    """One row per coded source: what it is, what it found, where the book uses it."""
+    cb = ev.codebook
+    findings = ev.findings.groupby("key")
+    cited = chapter_citations(ev)
+    rows_html, rows_text = [], []
+    for src in ev.sources.sort_values(["year", "key"]).itertuples(index=False):
+        entry = ev.bib.entries.get(src.key, {})
+        mine = findings.get_group(src.key) if src.key in findings.groups else ev.findings.iloc[0:0]
+        values = {
+            "Source": short_citation(ev.bib, src.key),
+            "Title": re.sub(r"[{}]", "", entry.get("title", entry.get("note", ""))),
+            "Year": src.year,
+            "Design": cb.label("designs", src.design),
+            "Collaboration types": "; ".join(cb.label("collaboration_types", t) for t in src.collaboration_types),
+            "Themes": "; ".join(sorted({cb.label("themes", t) for t in mine["theme"]})),
+            "Findings": "; ".join(f"{n} {cb.label('directions', d)}" for d, n in mine["direction"].value_counts()
+                                  .sort_index().items()),
+            "Countries": "; ".join(cb.label("countries", c) for c in src.countries),
+        }
+        chapters = cited.get(src.key, [])
+        rows_text.append({**values, "Cited in": "; ".join(t for _, t in chapters) or "—"})
+        escaped = {k: html.escape(str(v)) for k, v in values.items()}
+        escaped["Source"] = _link(f"{REFERENCES_PAGE}#cite-{src.key}", values["Source"])
+        escaped["Year"] = src.year
+        escaped["Cited in"] = "<br>".join(_link(f"{stem}.html", title) for stem, title in chapters) or "—"
+        rows_html.append(escaped)
+    text = pd.DataFrame(rows_text)
+    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]),
+                            wrap=("Source", "Title", "Collaboration types", "Themes", "Cited in"),
+                            panes=("Year", "Design", "Collaboration types", "Themes", "Countries"))
+
+
+def claims_explorer(ev: Evidence) -> InteractiveTable:
+    """The claim ledger: each claim, its computed rating, why, and the sources behind it."""
+    merged = ev.claims.merge(ev.ratings[["claim", "rating", "reasons", "supports", "mixed", "against"]],
+                             left_on="id", right_on="claim")
+    keys = ev.links.groupby("claim")["key"].apply(sorted).to_dict()
+    rows_html, rows_text = [], []
+    for c in merged.itertuples(index=False):
+        values = {"Claim": c.statement, "Area": ev.codebook.label("themes", c.theme),
+                  "Kind": ev.codebook.label("claim_kinds", c.kind), "Confidence": c.rating,
+                  "Why not higher": c.reasons if c.rating != "gap" else "—",
+                  "For / mixed / against": f"{c.supports} / {c.mixed} / {c.against}"}
+        sources = keys.get(c.id, [])
+        rows_text.append({**values, "Sources": "; ".join(short_citation(ev.bib, k) for k in sources)})
+        escaped = {k: html.escape(str(v)) for k, v in values.items()}
+        escaped["Sources"] = "; ".join(_link(f"{REFERENCES_PAGE}#cite-{k}", short_citation(ev.bib, k))
+                                       for k in sources)
+        rows_html.append(escaped)
+    text = pd.DataFrame(rows_text)
+    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Sources"]),
+                            wrap=("Claim", "Why not higher"), panes=("Area", "Kind", "Confidence"))
