@@ -163,6 +163,32 @@ def snapshot(edition: str = typer.Argument(..., help="The edition's name, e.g. 2
     out.print(f"wrote {path}")
 
 
+@app.command()
+def serve(port: int = typer.Option(8000, "--port", help="Port on 127.0.0.1 (0: any free port)."),
+          root: Optional[Path] = ROOT) -> None:
+    """Serve the built book at http://127.0.0.1:PORT/ until interrupted (build it first)."""
+    from .serve import make_server
+
+    project = _project(root)
+    site = project.build_dir / "html"
+    if not (site / "index.html").is_file():
+        err.print(f"[red]error:[/] there is no built book in {site}: run `schoolcollab build` first")
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        server = make_server(site, port=port)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot listen on port {port} ({exc.strerror}); choose another with --port")
+        raise typer.Exit(EXIT_USAGE) from None
+    host, bound = server.server_address[:2]
+    out.print(f"serving {site} at http://{host}:{bound}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        out.print("stopped")
+    finally:
+        server.server_close()
+
+
 def main() -> None:
     """Entry point: usage errors exit 2, problems in the author's input exit 1."""
     try:

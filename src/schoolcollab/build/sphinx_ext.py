@@ -126,6 +126,21 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                         doctree: Any) -> None:
+    """Drop repeated scripts: sphinx-thebe registers its inline settings once per read phase, and the
+    second copy re-declares a constant, which is an error in every reader's console."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for script in context.get("script_files", []):
+        ident = (str(getattr(script, "filename", script) or ""),  # None and "" both mean an inline script
+                 str(getattr(script, "attributes", {}).get("body", "")))
+        if ident not in seen:
+            seen.add(ident)
+            kept.append(script)
+    context["script_files"] = kept
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     from .latex import setup_latex
 
@@ -133,6 +148,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_latex(app)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("schoolcollab.css")
+    app.connect("html-page-context", on_html_page_context, priority=900)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-outdated", on_env_get_outdated)

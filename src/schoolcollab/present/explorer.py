@@ -15,6 +15,7 @@ import pandas as pd
 from ..bib import cited_keys, short_citation
 from ..load import Evidence
 from .book_table import LATEX_MIME, BookTable
+from .style import stable_id
 
 REFERENCES_PAGE = "references.html"  # chapters live side by side in chapters/
 CLAIM_BOX = re.compile(r"claim_box\(\s*ev\s*,\s*[\"']([^\"']+)[\"']\s*\)")
@@ -75,7 +76,8 @@ class InteractiveTable:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from itables import to_html_datatable
 
-        page = to_html_datatable(self.cells_html, **DT_OPTIONS, **_panes_only_for(self.cells_html, self.panes))
+        page = to_html_datatable(self.cells_html, table_id=f"itables_{stable_id(self.cells_text)}", **DT_OPTIONS,
+                                 **_panes_only_for(self.cells_html, self.panes))
         static = BookTable(self.cells_text, wrap=self.wrap, small=True)
         return {"text/html": page, LATEX_MIME: static.to_latex(), "text/plain": repr(static)}
 

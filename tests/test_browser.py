@@ -1,0 +1,180 @@
+"""The book in a real browser: Debian's Chromium driven by Playwright, with the network cut off.
+
+Every page loads with no console error and no request leaving the machine; internal links resolve;
+the explorer's search box filters and its headings sort; the book's search finds a source by author.
+A screenshot of every page is kept under _build/test-artifacts/browser/ for a human to look at.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import pytest
+
+from schoolcollab.paths import Project
+from schoolcollab.serve import make_server
+
+from conftest import ROOT, copy_book
+
+pytestmark = pytest.mark.slow
+CLI = str(Path(sys.executable).with_name("schoolcollab"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTEFACTS = ROOT / "_build" / "test-artifacts" / "browser"
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    assert Path(CHROMIUM).exists(), "Chromium is not installed: run the tests with `python3 dev.py test`"
+    project: Project = copy_book(tmp_path_factory.mktemp("browser") / "book")
+    result = subprocess.run([CLI, "build"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    server = make_server(project.build_dir / "html", port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield project, f"http://{host}:{port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page load with everything the page asked for, and everything it complained about."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._route)
+        self.page.goto(url, wait_until="networkidle")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL:
+            self.outside.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def pages(project: Project) -> list[str]:
+    html = project.build_dir / "html"
+    return sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_every_page_loads_cleanly_offline_and_is_photographed(site, browser) -> None:
+    project, base = site
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTEFACTS.glob("*.png"):
+        old.unlink()
+    problems = {}
+    for rel in pages(project):
+        visit = Visit(browser, base + rel)
+        visit.page.screenshot(path=str(ARTEFACTS / (rel.replace("/", "__")[:-5] + ".png")), full_page=True)
+        if visit.errors or visit.outside:
+            problems[rel] = {"console": visit.errors, "outside": visit.outside}
+        visit.close()
+    assert not problems
+    assert len(list(ARTEFACTS.glob("*.png"))) == len(pages(project))
+
+
+def test_every_internal_link_resolves_in_the_browser(site, browser) -> None:
+    project, base = site
+    broken = []
+    ids: dict[str, set[str]] = {}
+    for rel in pages(project):
+        visit = Visit(browser, base + rel)
+        hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in hrefs:
+            url, fragment = urldefrag(href)
+            parsed = urlparse(url)
+            if parsed.hostname not in LOCAL or not parsed.path.endswith(".html"):
+                continue
+            if url not in ids:
+                response = visit.context.request.get(url)
+                if response.status != 200:
+                    broken.append((rel, href, response.status))
+                    ids[url] = set()
+                    continue
+                target = visit.context.new_page()
+                target.goto(url, wait_until="domcontentloaded")
+                ids[url] = set(target.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+                target.close()
+            if fragment and fragment not in ids[url]:
+                broken.append((rel, href, "no such anchor"))
+        visit.close()
+    assert not broken
+
+
+# the explorer's own tables (itables ids them), not the little tables inside its filter panes
+MAIN_TABLES = """[...document.querySelectorAll('table[id^="itables_"]')]"""
+
+
+def rows(page, table: int = 0) -> list[list[str]]:
+    """The visible rows of the page's ``table``-th explorer table (not its filter panes' tables)."""
+    return page.evaluate(f"""() => {MAIN_TABLES}[{table}].querySelector('tbody')
+        .querySelectorAll('tr').values().toArray()
+        .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
+
+
+def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
+    _, base = site
+    visit = Visit(browser, base + "chapters/explorer.html")
+    page = visit.page
+    page.wait_for_function(f"() => {MAIN_TABLES}.length == 2")
+    before = rows(page)
+    assert len(before) == 25                                    # first page of 88 sources
+    search = page.locator(".dt-container:has(table[id^='itables_']) .dt-search input").first
+    search.fill("Muijs")
+    page.wait_for_timeout(400)
+    after = rows(page)
+    assert 0 < len(after) < len(before)
+    assert all("Muijs" in " ".join(r) for r in after)
+    search.fill("")
+    page.wait_for_timeout(300)
+    # the sort control of the Year heading (a button readers click or reach with the keyboard)
+    header = page.locator(".dt-container:has(table[id^='itables_']) .dt-scroll-head th", has_text="Year") \
+        .first.locator(".dt-column-order")
+    header.click()
+    page.wait_for_timeout(300)
+    years_up = [int(r[2]) for r in rows(page)]
+    header.click()
+    page.wait_for_timeout(300)
+    years_down = [int(r[2]) for r in rows(page)]
+    assert years_up == sorted(years_up) and years_down == sorted(years_down, reverse=True)
+    assert years_down[0] > years_up[0]
+    claims = rows(page, 1)
+    assert claims and all(len(r) == 7 for r in claims)          # the ledger: claim ... sources
+    assert not visit.errors and not visit.outside
+    visit.close()
+
+
+def test_book_search_finds_a_source_by_author(site, browser) -> None:
+    _, base = site
+    visit = Visit(browser, base + "search.html?q=Hutchings")
+    visit.page.wait_for_selector("#search-results ul li", timeout=15000)
+    found = visit.page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.href)")
+    assert any(h.endswith("references.html") or "references.html" in h for h in found), found
+    assert not visit.errors and not visit.outside
+    visit.close()
