@@ -1,16 +1,18 @@
 """The bibliography (``references.bib``) and the citation keys the book uses."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock
 
-from .errors import Problems, one_of
-from .inputs import read_text
+from .errors import Problems, did_you_mean, one_of
+from .inputs import read_input
 
 # Fields an entry of each type must have to be cited and listed properly (BibTeX's own rules,
 # with author/editor as alternatives for books).
@@ -31,6 +33,18 @@ CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 KEY_PATTERN = re.compile(r"^[a-z]+([0-9]{4}|forthcoming)[a-z0-9]*$")
 
 
+YEAR_PATTERN = re.compile(r"^(\d{4})[a-z]?$")  # 2009, or 2009a/2009b to tell same-author works apart
+EARLIEST_YEAR = 1500
+
+
+class AnyKey(frozenset):
+    """The keys of a bibliography that could not be read at all: every key passes, so that a broken
+    references.bib is reported once, not again at every citation of the book."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 @dataclass(frozen=True)
 class Bibliography:
     """Entries by key, with the line each starts on (1-based)."""
@@ -39,34 +53,56 @@ class Bibliography:
     entries: dict[str, dict[str, str]]
     lines: dict[str, int]
     types: dict[str, str]
+    unparsed: frozenset[str] = frozenset()  # keys of entries that failed to parse (reported already)
+    readable: bool = True
 
     def __contains__(self, key: str) -> bool:
         return key in self.entries
 
     def keys(self) -> set[str]:
-        return set(self.entries)
+        """Keys to check citations against: the parsed entries and those that failed to parse (their
+        problem is the parse, not every citation of them); anything when the file could not be read."""
+        return set(self.entries) | self.unparsed if self.readable else AnyKey()
 
     def year(self, key: str) -> int | None:
-        digits = re.match(r"\d{4}", self.entries[key].get("year", ""))
+        digits = re.match(r"\d{4}", self.entries.get(key, {}).get("year", ""))
         return int(digits.group()) if digits else None
+
+
+def _parse(path: Path, text: str, problems: Problems) -> bibtexparser.Library | None:
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)  # its warnings repeat our problems, unformatted, on stderr
+    try:
+        return bibtexparser.parse_string(text)
+    except Exception as exc:  # noqa: BLE001 - the parser's own bug on odd input: report it, never crash
+        problems.add(path, f"the BibTeX parser gave up on this file ({exc.__class__.__name__})",
+                     expected="@type{key, field = {value}, ...} entries")
+        return None
+    finally:
+        logger.setLevel(level)
 
 
 def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
     """Parse ``path``; every failed block, duplicate key and missing field goes into ``problems``."""
-    try:
-        library = bibtexparser.parse_string(read_text(path))
-    except (FileNotFoundError, UnicodeDecodeError) as exc:
-        problems.add(path, f"cannot be read ({exc.__class__.__name__})", expected="a UTF-8 BibTeX file")
-        return Bibliography(path, {}, {}, {})
+    text = read_input(path, problems, missing="references.bib in the book's folder")
+    library = _parse(path, text, problems) if text is not None else None
+    if library is None:
+        return Bibliography(path, {}, {}, {}, readable=False)
+    unparsed: set[str] = set()
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             problems.add(path, f"duplicate key '{block.key}' (an entry with this key comes earlier)",
                          field=block.key, line=line, expected="each key once")
-        else:
-            first = str(block.error).strip().splitlines()[0] if str(block.error).strip() else "syntax error"
-            problems.add(path, f"entry could not be parsed: {first}", line=line,
-                         expected="@type{key, field = {value}, ...}")
+            continue
+        reason = str(getattr(block.error, "abort_reason", "") or block.error).strip().rstrip(".") or "syntax error"
+        hint = "; is a { or \" in this entry not closed?" if re.search(r"end of file|closing", reason) else ""
+        problems.add(path, f"entry could not be parsed: {reason}{hint}", line=line,
+                     expected="@type{key, field = {value}, ...}")
+        key = re.match(r"\s*@\s*\w+\s*[{(]\s*([^\s,={}()]+)", block.raw or "")
+        if key:
+            unparsed.add(key.group(1))
     entries: dict[str, dict[str, str]] = {}
     lines: dict[str, int] = {}
     types: dict[str, str] = {}
@@ -75,8 +111,8 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
         etype = entry.entry_type.lower()
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         if etype not in REQUIRED:
-            problems.add(path, f"entry type @{etype} is not used in this book", field=entry.key,
-                         line=line, expected=one_of(REQUIRED))
+            problems.add(path, f"entry type @{etype} is not used in this book{did_you_mean(etype, REQUIRED)}",
+                         field=entry.key, line=line, expected=one_of(REQUIRED))
         if not KEY_PATTERN.match(entry.key):
             problems.add(path, f"key '{entry.key}' breaks the key convention", field=entry.key, line=line,
                          expected="familyname + year + first title word, lowercase, e.g. armstrong2015effective")
@@ -85,10 +121,21 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
             if not any(fields.get(o, "").strip() for o in options):
                 problems.add(path, f"@{etype} entry has no {' or '.join(options)}", field=entry.key,
                              line=line, expected=f"a non-empty '{options[0]}' field")
+        year = fields.get("year", "").strip()
+        digits = YEAR_PATTERN.match(year)
+        latest = date.today().year + 1
+        if year and year != "forthcoming" and not (digits and EARLIEST_YEAR <= int(digits.group(1)) <= latest):
+            problems.add(path, f"year {year!r} is not a publication year", field=entry.key, line=line,
+                         expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), "
+                         "or forthcoming")
         entries[entry.key] = fields
         lines[entry.key] = line
         types[entry.key] = etype
-    return Bibliography(path, entries, lines, types)
+    if not entries and not library.failed_blocks:
+        problems.add(path, "the file has no entries" if not text.strip() else "the file has no @entries",
+                     expected="one @type{key, ...} entry per work the book cites")
+        return Bibliography(path, {}, {}, {}, readable=False)
+    return Bibliography(path, entries, lines, types, frozenset(unparsed - set(entries)))
 
 
 @lru_cache(maxsize=8)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from . import published, review
 from .bib import cited_keys, parse_bibliography
-from .errors import Problem, Problems
+from .errors import Problem, Problems, did_you_mean
+from .inputs import read_input
 from .load import collect_evidence
 from .paths import Project
 
@@ -33,10 +34,11 @@ def check_project(proj: Project) -> CheckReport:
     published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:
-        for line, key in cited_keys(chapter.read_text(encoding="utf-8")):
+        text = read_input(chapter, problems)
+        for line, key in cited_keys(text or ""):
             if key not in keys:
-                problems.add(chapter, f"cites '{key}', which is not in references.bib", line=line, field="cite",
-                             expected="a key of references.bib (see `schoolcollab check` for the list)")
+                problems.add(chapter, f"cites '{key}', which is not in references.bib{did_you_mean(key, keys)}",
+                             line=line, field="cite", expected="a key of references.bib")
     counts = {"references": len(keys), "chapters": len(chapters)}
     if evidence is not None:
         counts.update(sources=len(evidence.sources), findings=len(evidence.findings), claims=len(evidence.claims))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 
 @dataclass(frozen=True, order=True)
@@ -43,7 +44,8 @@ class Problems:
 
     def add(self, file: Path | str, message: str, *, field: str = "", line: int | None = None,
             expected: str = "") -> None:
-        self.items.append(Problem(display_path(file), line, field, message, expected))
+        # one line per problem, whatever a parser's message holds
+        self.items.append(Problem(display_path(file), line, _one_line(field), _one_line(message), _one_line(expected)))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.items.extend(problems)
@@ -66,6 +68,25 @@ def display_path(path: Path | str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a whole mis-shaped record is no help in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def did_you_mean(value: Any, options: Iterable[Any]) -> str:
+    """'; did you mean 'case_study'?' when ``value`` is a near miss of one of ``options``, else ''."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return ""
+    by_lower = {str(o).lower(): str(o) for o in options}
+    close = get_close_matches(str(value).lower(), list(by_lower), n=1, cutoff=0.65)
+    return f"; did you mean '{by_lower[close[0]]}'?" if close and by_lower[close[0]] != str(value) else ""
 
 
 def one_of(values: Iterable[str], limit: int = 12) -> str:

@@ -6,8 +6,16 @@ files, so the chapter re-executes when (and only when) something it read has cha
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import Problems, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST_ENV = "SCHOOLCOLLAB_INPUTS_MANIFEST"
 _recorded: set[str] = set()
@@ -39,3 +47,96 @@ def list_dir(folder: Path, pattern: str) -> list[Path]:
     folder = Path(folder)
     record(folder)
     return sorted(folder.glob(pattern))
+
+
+# An input is text typed by people; the largest (references.bib) is tens of kB. A file above this is a
+# mistake (a data dump saved under an input's name) and is refused unread rather than parsed for minutes.
+MAX_BYTES = 5 * 1024 * 1024
+UTF8_HINT = "a file saved as UTF-8 (in the editor's 'Save with encoding' or 'Save as CSV UTF-8')"
+
+
+def read_input(path: Path, problems: Problems, *,
+               missing: str = "this file (see the README in its folder)") -> str | None:
+    """The text of an input file, or None with a problem: missing, too large, or not UTF-8 (with its line)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problems.add(path, f"the file is {size / 2**20:.1f} MB, too large to be an input of the book, "
+                         "so it was not read", expected=f"a file under {MAX_BYTES // 2**20} MB")
+            return None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.add(path, "the file is missing", expected=missing)
+        return None
+    except OSError as exc:
+        problems.add(path, f"the file cannot be read ({exc.strerror or exc.__class__.__name__})", expected=missing)
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark (Excel, Notepad) is dropped
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(path, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})", line=line,
+                     expected=UTF8_HINT)
+        return None
+    record(path)
+    return text
+
+
+def read_csv(path: Path, columns: list[str], problems: Problems, *,
+             missing: str = "this file (see the README in its folder)") -> pd.DataFrame | None:
+    """A CSV input as text cells, indexed by the line each row starts on; None (with problems) if unusable.
+
+    A row with too many or too few cells is reported and padded or cut to the header, and its line is
+    listed in ``frame.attrs["ragged"]`` so that callers skip checking its (shifted) cells.
+    """
+    import pandas as pd  # here, not at the top: the build's Sphinx extension imports this module too
+
+    text = read_input(path, problems, missing=missing)
+    if text is None:
+        return None
+    header_hint = f"a header row: {', '.join(columns)}"
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            problems.add(path, "a quoted cell starting on this line is never closed", line=end + 1,
+                         expected='a closing " for every opening one (a " inside a quoted cell is written "")')
+        else:
+            problems.add(path, f"not valid CSV: {exc}", line=reader.line_num,
+                         expected='cells separated by commas; a cell with a comma or " inside "in quotes"')
+        return None
+    if not rows:
+        problems.add(path, "the file is empty" if not text.strip() else "the file has no header row (only blank cells)",
+                     expected=header_hint)
+        return None
+    header = [c.strip() for c in rows[0][1]]
+    ok = True
+    for name in sorted({c for c in header if header.count(c) > 1}):
+        problems.add(path, f"column '{name}' appears more than once", line=rows[0][0], expected="each column once")
+        ok = False
+    missing_cols = [c for c in columns if c not in header]
+    if missing_cols:
+        hints = "".join(f"; the header has '{c}':{did_you_mean(c, missing_cols).removeprefix(';')}"
+                        for c in header if c not in columns and did_you_mean(c, missing_cols))
+        problems.add(path, f"missing column(s): {', '.join(missing_cols)}{hints}", line=rows[0][0],
+                     expected=header_hint)
+        ok = False
+    if not ok:
+        return None
+    ragged = []
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            problems.add(path, f"the row has {len(row)} cells but the header has {len(header)}", line=line,
+                         expected='one cell per column; put a cell that contains a comma "in quotes"')
+            ragged.append(line)
+    cells = [(row + [""] * len(header))[: len(header)] for _, row in rows[1:]]
+    frame = pd.DataFrame(cells, columns=header, index=[line for line, _ in rows[1:]], dtype=str)
+    frame.attrs["ragged"] = ragged
+    return frame

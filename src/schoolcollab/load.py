@@ -103,12 +103,14 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
     if codebook is None:
         return None
     files = files if files is not None else list_dir(proj.sources, "*.yaml")
-    records = load_records(proj.sources, codebook, list(inits["id"]), bib.keys(), problems, files)
+    # no initiatives at all: initiatives.csv is unusable and says so; not once more in every record
+    records = load_records(proj.sources, codebook, list(inits["id"]) or None, bib.keys(), problems, files)
     tables = tabulate(records, codebook, {k: bib.year(k) for k in bib.keys()})
     claims = load_claims(proj.claims, codebook, bib.keys(), problems)
     claim_df, links = claim_tables(claims, tables.findings)
-    check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
-                      set(claim_df["id"]), problems)
+    if claims:  # a ledger that failed to load is reported once, not again at every link to it
+        check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
+                          set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
     ratings = rate_claims(claim_df, links, tables.sources, authors)
     return Evidence(codebook, bib, tables, claim_df, links, ratings, inits)

@@ -5,13 +5,13 @@ one row per variance share. Every problem in either file is reported at once wit
 """
 from __future__ import annotations
 
-import io
+import math
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problems, one_of
-from .inputs import read_text
+from .errors import Problems, did_you_mean, one_of
+from .inputs import read_csv
 
 TABLES = {2: "empty", 3: "pupil", 4: "partnership"}
 SAMPLES = {"supported", "supporting"}
@@ -26,29 +26,24 @@ VAR_COLUMNS = ["table", "model", "sample", "year", "quantity", "value", "printed
 
 
 def _read(path: Path, columns: list[str], problems: Problems) -> pd.DataFrame | None:
-    try:
-        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        problems.add(path, f"cannot be read as CSV: {exc}", expected="a UTF-8 CSV file")
-        return None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        problems.add(path, f"missing column(s): {', '.join(missing)}", line=1, expected=", ".join(columns))
-        return None
-    return frame
+    """The file's well-formed rows, indexed by line (a row with the wrong number of cells is reported
+    by read_csv and left out here, its cells being shifted)."""
+    frame = read_csv(path, columns, problems, missing="this file (see data/muijs2015/README.md)")
+    return None if frame is None else frame.drop(index=frame.attrs["ragged"])
 
 
 def _number(value: str) -> float | None:
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], problems: Problems) -> None:
     """The columns shared by both files, plus ``key`` (term or quantity), row by row."""
     for i, row in frame.iterrows():
-        line = int(i) + 2
+        line = int(i)
         table = _number(row["table"])
         if table not in TABLES:
             problems.add(path, f"unknown table {row['table']!r}", field="table", line=line, expected="2, 3 or 4")
@@ -56,23 +51,26 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
             problems.add(path, f"table {int(table)} holds the {TABLES[int(table)]!r} model, not {row['model']!r}",
                          field="model", line=line, expected=TABLES[int(table)])
         if row["sample"] not in SAMPLES:
-            problems.add(path, f"unknown sample {row['sample']!r}", field="sample", line=line, expected=one_of(SAMPLES))
+            problems.add(path, f"unknown sample {row['sample']!r}{did_you_mean(row['sample'], SAMPLES)}",
+                         field="sample", line=line, expected=one_of(SAMPLES))
         if _number(row["year"]) not in YEARS:
             problems.add(path, f"unknown year {row['year']!r}", field="year", line=line,
                          expected="0 (baseline), 1, 2 or 3")
         if row[key] not in allowed:
-            problems.add(path, f"unknown {key} {row[key]!r}", field=key, line=line, expected=one_of(allowed))
+            problems.add(path, f"unknown {key} {row[key]!r}{did_you_mean(row[key], allowed)}", field=key, line=line,
+                         expected=one_of(allowed))
     dupes = frame[frame.duplicated(["table", "sample", "year", key], keep=False)]
     for i, row in dupes.iterrows():
         problems.add(path, f"{row[key]} appears more than once for table {row['table']}, {row['sample']}, "
-                     f"year {row['year']}", field=key, line=int(i) + 2, expected="one row per cell")
+                     f"year {row['year']}", field=key, line=int(i), expected="one row per cell")
 
 
 def _typed(frame: pd.DataFrame, numbers: list[str]) -> pd.DataFrame:
     """Table and year as whole numbers, ``numbers`` as floats (empty cells become missing)."""
-    out = frame.copy()
+    out = frame.reset_index(drop=True)
     for col in ("table", "year"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+        number = pd.to_numeric(out[col], errors="coerce")
+        out[col] = number.where(number == number.round()).astype("Int64")  # 1.5 is no year: missing
     for col in numbers:
         out[col] = pd.to_numeric(out[col], errors="coerce")
     return out
@@ -84,7 +82,7 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
         return pd.DataFrame(columns=COEF_COLUMNS)
     _check_keys(path, frame, "term", TERMS, problems)
     for i, row in frame.iterrows():
-        line = int(i) + 2
+        line = int(i)
         coef, se = _number(row["coefficient"]), _number(row["se"])
         if row["coefficient"] and coef is None:
             problems.add(path, f"not a number: {row['coefficient']!r}", field="coefficient", line=line,
@@ -109,7 +107,7 @@ def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
     for i, row in frame.iterrows():
         value = _number(row["value"])
         if row["value"] and (value is None or not 0 <= value <= 100):
-            problems.add(path, f"not a percentage: {row['value']!r}", field="value", line=int(i) + 2,
+            problems.add(path, f"not a percentage: {row['value']!r}", field="value", line=int(i),
                          expected="a number from 0 to 100")
     out = _typed(frame, ["value"])
     return out

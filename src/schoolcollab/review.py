@@ -1,16 +1,16 @@
 """The review's own apparatus held as data: initiatives, glossary, search strategy, summary template."""
 from __future__ import annotations
 
-import io
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pandas as pd
 
-from .errors import Problems
-from .evidence.records import describe
-from .inputs import read_text
+from .errors import Problems, did_you_mean, short
+from .evidence.records import describe, error_line, schema_errors
+from .inputs import read_csv
 from .yamlio import line_of, load_yaml
 
 INITIATIVE_COLUMNS = ["id", "name", "abbreviation", "start_year", "end_year", "ongoing", "summary", "source",
@@ -35,46 +35,48 @@ GLOSSARY_SCHEMA = {
 
 
 def _yaml_problems(path: Path, data: Any, schema: dict[str, Any], problems: Problems) -> bool:
-    return not _report(path, list(jsonschema.Draft202012Validator(schema).iter_errors(data)), problems)
+    return not _report(path, schema_errors(jsonschema.Draft202012Validator(schema), data), problems)
 
 
 def _report(path: Path, errors: list[jsonschema.ValidationError], problems: Problems) -> list[jsonschema.ValidationError]:
     """Add each schema error as a problem naming its field and line; returns the errors."""
     for err in errors:
-        field, message, expected = describe(err)
-        problems.add(path, message, field=field, line=line_of(path, list(err.absolute_path)), expected=expected)
+        field, message, expected = describe(err, terms="an allowed value")
+        problems.add(path, message, field=field, line=error_line(path, err), expected=expected)
     return errors
 
 
+_WHOLE = re.compile(r"^-?[0-9]+$")
+
+
 def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
-    """Government initiatives (one row each); CSV line numbers in every problem."""
-    try:
-        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        problems.add(path, "the file is missing", expected="this file (see data/review/README.md)")
+    """Government initiatives (one row each); CSV line numbers in every problem.
+
+    With problems in its rows, the rows are still returned untyped, so that records are checked against
+    the ids the file does hold; if the file itself is unusable the frame is empty.
+    """
+    frame = read_csv(path, INITIATIVE_COLUMNS, problems, missing="this file (see data/review/README.md)")
+    if frame is None:
         return pd.DataFrame(columns=INITIATIVE_COLUMNS)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        problems.add(path, f"not a readable CSV file: {exc}", expected="comma-separated values with a header row")
-        return pd.DataFrame(columns=INITIATIVE_COLUMNS)
-    missing = [c for c in INITIATIVE_COLUMNS if c not in frame.columns]
-    if missing:
-        problems.add(path, f"missing column(s) {', '.join(missing)}", line=1, expected=", ".join(INITIATIVE_COLUMNS))
-        return pd.DataFrame(columns=INITIATIVE_COLUMNS)
+    if frame.empty:
+        problems.add(path, "the file has a header but no initiatives", line=2, expected="one row per initiative")
     validator = jsonschema.Draft202012Validator(_ROW_SCHEMA)
-    rows, bad = [], False
-    for i, raw in enumerate(frame.to_dict("records")):
-        line = i + 2  # header is line 1
-        row: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
+    rows, bad = [], bool(frame.attrs["ragged"])
+    for line, raw in zip(frame.index, frame.to_dict("records")):
+        row: dict[str, Any] = {k: v.strip() for k, v in raw.items() if k in INITIATIVE_COLUMNS}
+        rows.append(row)
+        if line in frame.attrs["ragged"]:
+            continue
         for col in ("start_year", "end_year"):
-            row[col] = int(row[col]) if row[col].lstrip("-").isdigit() else (None if row[col] == "" else row[col])
+            row[col] = int(row[col]) if _WHOLE.match(row[col]) else (None if row[col] == "" else row[col])
         row["ongoing"] = {"true": True, "false": False}.get(row["ongoing"].lower(), row["ongoing"])
-        for err in validator.iter_errors(row):
-            field, message, expected = describe(err)
+        for err in schema_errors(validator, row):
+            field, message, expected = describe(err, terms="an allowed value")
             problems.add(path, message, field=field, line=line, expected=expected)
             bad = True
         if row["source"] and row["source"] not in bib_keys:
-            problems.add(path, f"source '{row['source']}' is not in references.bib", field="source", line=line,
-                         expected="a bib key")
+            problems.add(path, f"source '{row['source']}' is not in references.bib"
+                         f"{did_you_mean(row['source'], bib_keys)}", field="source", line=line, expected="a bib key")
             bad = True
         if isinstance(row["end_year"], int) and isinstance(row["start_year"], int) and row["end_year"] < row["start_year"]:
             problems.add(path, f"end_year {row['end_year']} is before start_year {row['start_year']}",
@@ -88,14 +90,13 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
             problems.add(path, "an ongoing initiative has an end_year", field="end_year", line=line,
                          expected="an empty end_year when ongoing is true")
             bad = True
-        rows.append(row)
-    if frame["id"].duplicated().any():
-        for i in frame.index[frame["id"].duplicated()]:
-            problems.add(path, f"id '{frame.at[i, 'id']}' is used twice", field="id", line=i + 2, expected="unique ids")
+    for line in frame.index[frame["id"].duplicated()]:
+        problems.add(path, f"id '{frame.at[line, 'id']}' is used twice", field="id", line=int(line),
+                     expected="unique ids")
         bad = True
     out = pd.DataFrame(rows, columns=INITIATIVE_COLUMNS)
     if bad:
-        return out.iloc[0:0]
+        return out
     return out.astype({"start_year": "Int64", "end_year": "Int64"}).sort_values(["start_year", "name"], ignore_index=True)
 
 
@@ -107,7 +108,8 @@ def _load_sourced_list(path: Path, schema: dict[str, Any], columns: list[str], b
         return pd.DataFrame(columns=columns)
     for i, item in enumerate(data):
         if item["source"] not in bib_keys:
-            problems.add(path, f"source '{item['source']}' is not in references.bib", field=f"[{i}].source",
+            problems.add(path, f"source '{item['source']}' is not in references.bib"
+                         f"{did_you_mean(item['source'], bib_keys)}", field=f"[{i}].source",
                          line=line_of(path, [i, "source"]), expected="a bib key")
     frame = pd.DataFrame(data)
     frame["abbreviation"] = frame["abbreviation"].fillna("") if "abbreviation" in frame else ""
@@ -187,33 +189,51 @@ PARTNERSHIP_TYPES = ("I", "II", "III")
 
 
 def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
-    """The case-study partnerships; type must agree with which schools improved."""
+    """The case-study partnerships; type must agree with which schools improved.
+
+    Empty if any row has a problem, so processes.yaml is not cross-checked against a wrong row.
+    """
     columns = ["partnership", "supporting_school", "supported_school", "supporting_improved", "supported_improved",
                "type"]
-    try:
-        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        problems.add(path, "the file is missing", expected="this file (see data/muijs2015/README.md)")
-        return pd.DataFrame(columns=columns)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        problems.add(path, f"missing column(s) {', '.join(missing)}", line=1, expected=", ".join(columns))
+    frame = read_csv(path, columns, problems, missing="this file (see data/muijs2015/README.md)")
+    if frame is None:
         return pd.DataFrame(columns=columns)
     # type I: only the supported school improved; II: both; III: neither
     implied = {("false", "true"): "I", ("true", "true"): "II", ("false", "false"): "III"}
-    for i, row in frame.iterrows():
-        line = int(i) + 2
-        pair = (row["supporting_improved"].lower(), row["supported_improved"].lower())
+    bad = bool(frame.attrs["ragged"])
+    seen: dict[str, int] = {}
+    for line, row in frame.drop(index=frame.attrs["ragged"]).iterrows():
+        line = int(line)
+        number = row["partnership"].strip()
+        if not (number.isascii() and number.isdigit() and int(number) > 0):
+            problems.add(path, f"partnership {number!r} is not a number", field="partnership", line=line,
+                         expected="a whole number from 1, as in the study's Table 1")
+            bad = True
+        elif number in seen:
+            problems.add(path, f"partnership {number} is listed twice (also on line {seen[number]})",
+                         field="partnership", line=line, expected="each partnership once")
+            bad = True
+        seen.setdefault(number, line)
+        pair = (row["supporting_improved"].strip().lower(), row["supported_improved"].strip().lower())
+        for col, value in zip(("supporting_improved", "supported_improved"), pair):
+            if value not in ("true", "false"):
+                problems.add(path, f"{row[col]!r} is not true or false", field=col, line=line,
+                             expected="true or false")
+                bad = True
         if row["type"] not in PARTNERSHIP_TYPES:
             problems.add(path, f"type {row['type']!r} is not a partnership type", field="type", line=line,
                          expected="one of: I, II, III")
-        elif implied.get(pair) != row["type"]:
+            bad = True
+        elif all(v in ("true", "false") for v in pair) and implied.get(pair) != row["type"]:
             problems.add(path, f"type {row['type']} does not match supporting_improved={pair[0]}, "
                          f"supported_improved={pair[1]}", field="type", line=line,
                          expected="I (only supported improved), II (both), III (neither)")
+            bad = True
+    if bad:
+        return pd.DataFrame(columns=columns)
     for col in ("supporting_improved", "supported_improved"):
-        frame[col] = frame[col].str.lower().eq("true")
-    return frame
+        frame[col] = frame[col].str.strip().str.lower().eq("true")
+    return frame.reset_index(drop=True)
 
 
 PROCESS_KINDS = ("activity", "condition", "difficulty")
@@ -244,14 +264,14 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     data = load_yaml(path, problems)
     if data is None:
         return pd.DataFrame(columns=columns)
-    errors = _report(path, list(jsonschema.Draft202012Validator(PROCESS_SCHEMA).iter_errors(data)), problems)
+    errors = _report(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
     if errors:
         if not isinstance(data, list):
             return pd.DataFrame(columns=columns)
     # cross-check the items the schema accepted, so one run reports both kinds of problem
     broken = {err.absolute_path[0] for err in errors if err.absolute_path}
     numbers = pd.to_numeric(partnerships["partnership"], errors="coerce")
-    types = {int(n): t for n, t in zip(numbers, partnerships["type"]) if pd.notna(n)}
+    types = {int(n): t for n, t in zip(numbers, partnerships["type"]) if pd.notna(n) and t in PARTNERSHIP_TYPES}
     seen: set[str] = set()
     for i, item in enumerate(data):
         if i in broken:
@@ -295,7 +315,7 @@ def load_study(path: Path, problems: Problems) -> dict[str, Any]:
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            problems.add(path, f"{value!r} is not a count", field=".".join(keys),
+            problems.add(path, f"{short(value)} is not a count", field=".".join(keys),
                          line=line_of(path, list(keys)) if value is not None else None,
                          expected="a whole number above 0")
     return doc

@@ -7,10 +7,10 @@ from typing import Any
 import jsonschema
 import pandas as pd
 
-from ..errors import Problems
+from ..errors import Problems, did_you_mean
 from ..yamlio import line_of, load_yaml
 from .codebook import Codebook
-from .records import describe
+from .records import describe, error_line, schema_errors
 
 EVIDENCE_COLUMNS = ["claim", "key", "stance", "why", "via"]
 
@@ -21,10 +21,10 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: set[str], problems: Pr
     if raw is None:
         return []
     validator = jsonschema.Draft202012Validator(codebook.claims_schema())
-    errors = list(validator.iter_errors(raw))
+    errors = schema_errors(validator, raw)
     for err in errors:
         field, message, expected = describe(err)
-        problems.add(path, message, field=field, line=line_of(path, list(err.absolute_path)), expected=expected)
+        problems.add(path, message, field=field, line=error_line(path, err), expected=expected)
     if errors:
         return []
     seen: set[str] = set()
@@ -35,7 +35,7 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: set[str], problems: Pr
         seen.add(claim["id"])
         for j, ev in enumerate(claim["evidence"]):
             if ev["key"] not in bib_keys:
-                problems.add(path, f"source '{ev['key']}' is not in references.bib",
+                problems.add(path, f"source '{ev['key']}' is not in references.bib{did_you_mean(ev['key'], bib_keys)}",
                              field=f"claims[{i}].evidence[{j}].key",
                              line=line_of(path, ["claims", i, "evidence", j, "key"]), expected="a bib key")
     return raw["claims"]
@@ -69,7 +69,8 @@ def check_claim_links(path_of: dict[str, Path], findings: pd.DataFrame, claim_id
         for claim_id, _ in f.claims:
             if claim_id not in claim_ids:
                 path = path_of[f.key]
-                problems.add(path, f"claim '{claim_id}' is not in data/findings.yaml",
+                problems.add(path, f"claim '{claim_id}' is not in data/findings.yaml"
+                             f"{did_you_mean(claim_id, claim_ids)}",
                              field=f"findings[{f.finding}].claims",
                              line=line_of(path, ["findings", f.finding, "claims"]),
                              expected="the id of a claim in the ledger")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import Problems
+from ..errors import Problems, did_you_mean, one_of, short
 from ..yamlio import line_of, load_yaml
 
 VOCABULARIES = (
@@ -21,6 +21,12 @@ VOCABULARIES = (
 )
 NOT_REPORTED = "not_reported"
 TERM_ATTRIBUTES = {"label", "definition", "typology", "family", "source", "group", "tier"}
+# attributes the book computes with, beyond the label every term has: vocabulary -> attribute -> the
+# vocabulary its value must come from (None: any text)
+NEEDED: dict[str, dict[str, str | None]] = {
+    "designs": {"tier": None}, "themes": {"group": None},
+    "collaboration_types": {"family": "families", "typology": "typologies"},
+}
 IMPACT_THEMES = ("impact_students", "impact_teachers", "impact_leadership", "impact_finance")
 
 
@@ -47,8 +53,9 @@ class Codebook:
         """Which vocabulary a finding's ``factor`` comes from, by theme."""
         return {"formation_drivers": "drivers", "formation_conditions": "conditions", "challenges": "barriers"}
 
-    def source_schema(self, initiatives: list[str]) -> dict[str, Any]:
-        """JSON Schema of one source record."""
+    def source_schema(self, initiatives: list[str] | None) -> dict[str, Any]:
+        """JSON Schema of one source record (``initiatives`` None: initiatives.csv could not be read, so
+        any initiative id is let through rather than reported in every record)."""
         enum = lambda name, extra=(): {"enum": [*self.ids(name), *extra]}  # noqa: E731
         listed = lambda name: {"type": "array", "minItems": 1, "items": enum(name)}  # noqa: E731
         text = {"type": "string", "minLength": 1}
@@ -101,7 +108,7 @@ class Codebook:
                 "phase": listed("phases"),
                 "formality": enum("formality"),
                 "collaboration_types": {"type": "array", "items": enum("collaboration_types", (NOT_REPORTED,))},
-                "initiative": {"enum": [*initiatives, "none", NOT_REPORTED]},
+                "initiative": {"enum": [*initiatives, "none", NOT_REPORTED]} if initiatives is not None else text,
                 "findings": {"type": "array", "minItems": 1, "items": finding},
                 "notes": {"type": "string"},
             },
@@ -148,6 +155,17 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
             ok = False
         else:
             for term, attrs in terms.items():
+                for attr, vocab in NEEDED.get(name, {}).items():
+                    value = attrs.get(attr)
+                    others = raw.get(vocab) if vocab else None
+                    others = others if isinstance(others, dict) else {}
+                    if not isinstance(value, str) or not value or (others and value not in others):
+                        valid = f"'{attr}' set to {one_of(others) if others else 'a non-empty text'}"
+                        said = (f"no '{attr}'" if not value else f"{attr} {short(value)}, which is not text"
+                                if not isinstance(value, str) else f"{attr} '{value}', not a term of '{vocab}'")
+                        problems.add(path, f"term '{term}' has {said}{did_you_mean(value, others)}",
+                                     field=f"{name}.{term}", line=line_of(path, [name, term]), expected=valid)
+                        ok = False
                 extra = sorted(set(attrs) - TERM_ATTRIBUTES)
                 if extra:  # usually a comma in an unquoted value, which YAML splits into a new key
                     problems.add(path, f"term '{term}' has unknown attribute(s) {', '.join(map(repr, extra))}",

@@ -9,7 +9,7 @@ import jsonschema
 import jsonschema_rs
 import pandas as pd
 
-from ..errors import Problems, one_of
+from ..errors import Problems, did_you_mean, one_of, short
 from ..yamlio import line_of, load_yaml
 from .codebook import Codebook
 
@@ -36,22 +36,49 @@ class RecordValidator:
 
     def problems(self, path: Path, record: Any, problems: Problems) -> bool:
         """Add every schema problem of ``record`` to ``problems``; True if it is valid."""
-        if self._fast.is_valid(record):
-            return True
-        for error in sorted(self._full.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
-            for err in _leaves(error):
-                where = list(err.absolute_path)
-                field, message, expected = describe(err)
-                problems.add(path, message, field=field or _dotted(where), line=line_of(path, where),
-                             expected=expected)
+        try:
+            if self._fast.is_valid(record):
+                return True
+        except (ValueError, TypeError, OverflowError):  # a value JSON has no type for: the full validator says which
+            pass
+        for err in schema_errors(self._full, record):
+            field, message, expected = describe(err)
+            problems.add(path, message, field=field or _dotted(list(err.absolute_path)), line=error_line(path, err),
+                         expected=expected)
         return False
 
 
+def error_line(path: Path, err: jsonschema.ValidationError) -> int | None:
+    """The line of the value a schema error is about (of the first unknown field, for an unknown field)."""
+    where = list(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict) and isinstance(err.schema, dict):
+        extra = sorted(map(str, set(err.instance) - set(err.schema.get("properties", {}))))
+        where += extra[:1]
+    return line_of(path, where)
+
+
+def schema_errors(validator: jsonschema.Draft202012Validator, data: Any) -> list[jsonschema.ValidationError]:
+    """The most specific errors, in file order, without the echoes of an unknown theme (a finding whose
+    theme is not a term also fails the theme's if/then rules, which would only repeat the problem)."""
+    errors = [leaf for error in validator.iter_errors(data) for leaf in _leaves(error)]
+    bad_theme = {tuple(e.absolute_path)[:-1] for e in errors if e.validator == "enum" and
+                 list(e.absolute_path)[-1:] == ["theme"]}
+    return sorted((e for e in errors if not (tuple(e.absolute_path) in bad_theme and
+                                             {"then", "else"} & set(map(str, e.schema_path)))),
+                  key=lambda e: list(map(str, e.absolute_path)))
+
+
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
-    """The most specific errors under an anyOf/allOf/if-then failure."""
+    """The most specific errors under an anyOf/oneOf failure.
+
+    The branch whose type the value has explains best (-3 breaks 'minimum 1', not 'const not_reported');
+    if the value has the type of no branch, the anyOf itself is reported with every alternative.
+    """
     if error.context and error.validator in ("anyOf", "oneOf"):
-        best = jsonschema.exceptions.best_match(error.context)
-        return [best] if best is not None else [error]
+        typed = [e for e in error.context if e.validator not in ("type", "const", "enum") or e.absolute_path
+                 != error.absolute_path]
+        best = jsonschema.exceptions.best_match(typed) if typed else None
+        return _leaves(best) if best is not None else [error]
     return [error]
 
 
@@ -62,36 +89,94 @@ def _dotted(where: list[Any]) -> str:
     return out
 
 
-def describe(err: jsonschema.ValidationError) -> tuple[str, str, str]:
+_KINDS = {"array": "a list ([a, b] or '- item' lines)", "object": "'field: value' pairs", "string": "text",
+          "integer": "a whole number", "number": "a number", "boolean": "true or false", "null": "an empty value"}
+_PATTERNS = {"^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, words joined by hyphens "
+                                         "(e.g. landscape-complex)",
+             "^[a-z0-9_]+$": "lowercase letters, digits and underscores (e.g. beacon_schools)"}
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in an author's words."""
+    for types, word in ((bool, "true/false"), ((int, float), "a number"), (str, "text"), (list, "a list"),
+                        (dict, "'field: value' pairs"), (type(None), "empty")):
+        if isinstance(value, types):
+            return word
+    return f"a {type(value).__name__}"
+
+
+def wanted(schema: Any) -> str:
+    """What a schema accepts, in an author's words."""
+    if not isinstance(schema, dict):
+        return ""
+    if "anyOf" in schema or "oneOf" in schema:
+        return ", or ".join(filter(None, (wanted(s) for s in schema.get("anyOf", schema.get("oneOf")))))
+    if "const" in schema:
+        return str(schema["const"])
+    if "enum" in schema:
+        return one_of(map(str, schema["enum"]))
+    types = schema.get("type")
+    words = " or ".join(_KINDS.get(t, t) for t in (types if isinstance(types, list) else [types] if types else []))
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        words += f" from {low} to {high}"
+    elif low is not None:
+        words += f" of at least {low}"
+    elif high is not None:
+        words += f" of at most {high}"
+    return words
+
+
+def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebook") -> tuple[str, str, str]:
     """(field, message, expected) in an author's terms for one schema error."""
     where = list(err.absolute_path)
     field = _dotted(where)
     schema = err.schema if isinstance(err.schema, dict) else {}
+    parent = err.parent
+    alternatives = wanted(parent.schema) if parent is not None and parent.validator in ("anyOf", "oneOf") \
+        and parent.absolute_path == err.absolute_path else ""
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return (_dotted([*where, missing]), f"required field '{missing}' is missing",
-                f"a value (write {'not_reported' if missing not in ('key', 'findings') else 'one'} if the seed does not say)")
+        hint = {"key": "the source's key in references.bib", "findings": "a list of at least one finding"}.get(
+            missing, "a value (write not_reported if the source document does not say)")
+        return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
     if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(schema.get("properties", {})))
-        return (_dotted([*where, extra[0]]) if extra else field, f"unknown field {', '.join(map(repr, extra))}",
-                one_of(schema.get("properties", {})))
-    if err.validator in ("enum", "const") and where == ["initiative"]:
-        return field, f"{err.instance!r} is not an id of data/review/initiatives.csv", \
-            one_of(map(str, schema.get("enum", [])))
+        extra = sorted(map(str, set(err.instance) - set(schema.get("properties", {}))))
+        known = schema.get("properties", {})
+        return (_dotted([*where, extra[0]]) if extra else field,
+                f"unknown field {', '.join(map(repr, extra))}{did_you_mean(extra[0], known) if extra else ''}",
+                one_of(known))
     if err.validator in ("enum", "const"):
-        allowed = schema.get("enum", [schema.get("const")])
-        return field, f"{err.instance!r} is not a term of the codebook", one_of(map(str, allowed))
+        allowed = [str(a) for a in schema.get("enum", [schema.get("const")])]
+        what = "an id of data/review/initiatives.csv" if where == ["initiative"] else terms
+        return field, f"{short(err.instance)} is not {what}{did_you_mean(err.instance, allowed)}", \
+            alternatives or one_of(allowed)
     if err.validator == "not":
         what = "a 'factor'" if "factor" in str(err.validator_value) else "a 'domain'"
         return field, f"this finding should not have {what} for its theme", \
             "'domain' only on impact_* findings; 'factor' only on drivers, conditions, challenges, sustainability"
-    if err.validator == "type":
-        return field, f"{err.instance!r} has the wrong type", f"a {err.validator_value}"
+    if err.validator in ("type", "anyOf", "oneOf"):
+        if not where:
+            return field, f"the top level of the file is {_kind(err.instance)}", wanted(schema)
+        expected = alternatives or wanted(schema)
+        text = isinstance(err.instance, str) and err.instance.strip().lstrip("-").isdecimal()
+        message = (f"{short(err.instance)} is text, not a number (write it without quotes)"
+                   if text and "number" in expected
+                   else f"{short(err.instance)} is {_kind(err.instance)}, which is not allowed here")
+        return field, message, expected
+    if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        side = "below the minimum" if "inimum" in err.validator else "above the maximum"
+        return field, f"{short(err.instance)} is {side} {err.validator_value}", alternatives or wanted(schema)
     if err.validator == "minItems":
         return field, "the list is empty", f"at least {err.validator_value} item(s)"
     if err.validator == "minLength":
         return field, "the text is empty", "a non-empty string"
-    return field, err.message, ""
+    if err.validator == "pattern":
+        return field, f"{short(err.instance)} is not in the required form", \
+            _PATTERNS.get(str(err.validator_value), f"text matching {err.validator_value}")
+    if err.validator == "uniqueItems":
+        return field, "the list repeats an item", "each item once"
+    return field, err.message[:200], ""
 
 
 def validate_record(path: Path, record: Any, validator: RecordValidator, bib_keys: set[str],
@@ -107,19 +192,21 @@ def validate_record(path: Path, record: Any, validator: RecordValidator, bib_key
                          line=line_of(path, ["key"]), expected=f"key: {path.stem} (or rename the file)")
             ok = False
         if key not in bib_keys:
-            problems.add(path, f"key '{key}' is not in references.bib", field="key",
+            problems.add(path, f"key '{key}' is not in references.bib{did_you_mean(key, bib_keys)}", field="key",
                          line=line_of(path, ["key"]), expected="the key of an entry in references.bib")
             ok = False
-    for i, origin in enumerate(record.get("coded_from") or []):
+    origins = record.get("coded_from")
+    for i, origin in enumerate(origins if isinstance(origins, list) else []):
         seed = origin.get("seed") if isinstance(origin, dict) else None
         if isinstance(seed, str) and seed not in bib_keys:
-            problems.add(path, f"seed '{seed}' is not in references.bib", field=f"coded_from[{i}].seed",
-                         line=line_of(path, ["coded_from", i, "seed"]), expected="a bib key")
+            problems.add(path, f"seed '{seed}' is not in references.bib{did_you_mean(seed, bib_keys)}",
+                         field=f"coded_from[{i}].seed", line=line_of(path, ["coded_from", i, "seed"]),
+                         expected="a bib key")
             ok = False
     return ok
 
 
-def load_records(folder: Path, codebook: Codebook, initiatives: list[str], bib_keys: set[str],
+def load_records(folder: Path, codebook: Codebook, initiatives: list[str] | None, bib_keys: set[str],
                  problems: Problems, files: list[Path]) -> list[dict[str, Any]]:
     """Every valid record in ``files``; each problem of each invalid one goes into ``problems``."""
     validator = RecordValidator(codebook.source_schema(initiatives))
@@ -127,8 +214,6 @@ def load_records(folder: Path, codebook: Codebook, initiatives: list[str], bib_k
     for path in files:
         record = load_yaml(path, problems)
         if record is None:
-            if path.stat().st_size == 0:
-                problems.add(path, "the file is empty", expected="a source record (see data/sources/README.md)")
             continue
         if validate_record(path, record, validator, bib_keys, problems):
             records.append(record)
