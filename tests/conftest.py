@@ -27,3 +27,47 @@ def book(tmp_path: Path) -> Project:
 @pytest.fixture
 def real() -> Project:
     return Project(ROOT)
+
+
+# What an author could paste into the evidence: HTML that would run, MyST that would be parsed, every
+# LaTeX special, a maths dollar and accents. The hostile build (HTML and PDF) must show it as text.
+HOSTILE = ("Zz <script>alert('x')</script> <img src=x onerror=\"alert(1)\"> {cite}`nobody` "
+           ":::{warning} boom ::: **not bold** & 100% #1 _u_ ~ ^ $5 \\relax café")
+HOSTILE_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
+HOSTILE_NAME = "Independent-State <b onmouseover=alert(2)>$x$</b> & 50% {glue}`y`"  # an initiative's name
+
+
+@pytest.fixture(scope="session")
+def hostile_book(tmp_path_factory) -> Project:
+    """A copy of the book with hostile text in a glossary entry, a claim, an initiative and a bibliography
+    title, built as HTML and PDF (the PDF needs TeX Live: `python3 dev.py test` installs it)."""
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    project = copy_book(tmp_path_factory.mktemp("hostile") / "book")
+    glossary = project.data / "review" / "glossary.yaml"
+    entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
+    entries.append({"term": HOSTILE_TERM, "definition": HOSTILE, "source": "armstrong2015effective",
+                    "seed_location": "test entry"})
+    glossary.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    ledger = project.claims.read_text(encoding="utf-8")
+    first = re.search(r"^  statement: .*(\n    .*)*", ledger, re.M)
+    ledger = ledger[:first.start()] + "  statement: " + yaml.safe_dump(HOSTILE, allow_unicode=True,
+                                                                       width=10_000).strip().removesuffix("...").strip() \
+        + ledger[first.end():]
+    project.claims.write_text(ledger, encoding="utf-8")
+    initiatives = project.data / "review" / "initiatives.csv"
+    text = initiatives.read_text(encoding="utf-8")
+    initiatives.write_text(text.replace("Independent-State School Partnerships", f'"{HOSTILE_NAME}"', 1),
+                           encoding="utf-8")
+    bib = project.bib.read_text(encoding="utf-8")
+    project.bib.write_text(bib.replace("title       = {Evaluation of the {City Challenge} Programme}",
+                                       "title       = {Evaluation <script>alert('t')</script> <img src=x onerror=alert(3)>}",
+                                       1), encoding="utf-8")
+    cli = str(Path(sys.executable).with_name("schoolcollab"))
+    result = subprocess.run([cli, "build", "--pdf"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,38 +17,27 @@ from schoolcollab.build.provenance import evidence_fingerprint
 from schoolcollab.errors import Problems
 from schoolcollab.paths import Project
 
-from conftest import ROOT, copy_book
+from conftest import HOSTILE, HOSTILE_NAME, HOSTILE_TERM, ROOT
 
 pytestmark = pytest.mark.slow
-CLI = str(Path(sys.executable).with_name("schoolcollab"))
 ARTEFACTS = ROOT / "_build" / "test-artifacts" / "pdf"
-# A glossary entry an author could write: every LaTeX special, markup of three kinds, accents.
-SPECIAL_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
-SPECIAL_MEANING = r"Costs {less} than \relax £5 at the café; <script>alert(1)</script> {cite}`nobody` **not bold**"
-
-
 def normalise(text: str) -> str:
     """PDF text with LaTeX's hyphenation and line breaks undone, one space between words."""
     text = re.sub(r"-\n(?=[a-z])", "", text)
+    # Sphinx typesets straight quotes in running text as curly ones (its smartquotes): same characters to a reader
+    text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}))
     return re.sub(r"\s+", " ", text)
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory) -> tuple[Project, str, Path]:
-    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext", "pdftoppm") if shutil.which(tool) is None]
+def pdf(hostile_book) -> tuple[Project, str, Path]:
+    """The hostile copy's PDF (see conftest.hostile_book) and its text."""
+    missing = [tool for tool in ("pdftotext", "pdftoppm", "pdfimages") if shutil.which(tool) is None]
     assert not missing, f"{missing} not installed: run the tests with `python3 dev.py test`, which installs them"
-    project = copy_book(tmp_path_factory.mktemp("pdf") / "book")
-    glossary = project.data / "review" / "glossary.yaml"
-    entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
-    entries.append({"term": SPECIAL_TERM, "definition": SPECIAL_MEANING, "source": "armstrong2015effective",
-                    "seed_location": "test entry"})
-    glossary.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    result = subprocess.run([CLI, "build", "--pdf"], cwd=project.root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    path = project.build_dir / "latex" / "schoolcollab.pdf"
-    assert path.is_file(), result.stdout
+    path = hostile_book.build_dir / "latex" / "schoolcollab.pdf"
+    assert path.is_file()
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return project, text, path
+    return hostile_book, text, path
 
 
 def chapter_titles(project: Project) -> list[str]:
@@ -89,7 +77,10 @@ def test_the_bibliography_lists_every_cited_entry_in_author_year_form(pdf) -> No
 
 def test_no_unresolved_reference_object_repr_or_raw_markup(pdf) -> None:
     _, text, _ = pdf
-    flat = normalise(text).replace(normalise(SPECIAL_MEANING), "")   # the test's own entry holds markup on purpose
+    flat = normalise(text)
+    for planted in (HOSTILE, HOSTILE_NAME):               # the test's own entries hold markup on purpose
+        assert normalise(planted) in flat
+        flat = flat.replace(normalise(planted), "")
     leaks = ["??", "object at 0x", "<IPython", "Styler", "{cite", "{glue", "{numref}", "```", ":::", "\\begin{",
              "\\textbf", "\\caption", "{code-cell}", "$$"]
     found = {leak: flat[max(0, flat.find(leak) - 60): flat.find(leak) + 60] for leak in leaks if leak in flat}
@@ -107,8 +98,8 @@ def test_page_count_is_that_of_a_book_not_a_stub_or_a_runaway(pdf) -> None:
 def test_special_characters_from_the_data_print_as_written(pdf) -> None:
     _, text, _ = pdf
     flat = normalise(text)
-    assert SPECIAL_TERM in flat
-    assert normalise(SPECIAL_MEANING) in flat
+    assert HOSTILE_TERM in flat
+    assert flat.count(normalise(HOSTILE)) >= 2       # the glossary entry and the claim, character for character
 
 
 def test_title_page_names_the_edition_and_the_evidence_fingerprint(pdf) -> None:

@@ -4,6 +4,7 @@ from .evidence_views import (case_partnerships_table, claim_box, factor_figure, 
                              summary_markdown, changes_table, typologies_table)
 from .explorer import claims_explorer, sources_explorer
 from .provenance_view import inputs_table, simulated_results_table, versions_table
+from .style import listing, markdown_text
 from .review_tables import (databases_table, glossary_table, initiatives_table, initiatives_timeline,
                             roles_table, screening_table, search_strings_table, selection_flow, supplementary_table, template_table)
 
@@ -12,7 +13,7 @@ __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_fi
            "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
            "supplementary_table", "template_table", "typologies_table", "rules_table", "section_label",
            "summary_markdown", "changes_table", "claims_explorer", "sources_explorer", "interactive_library",
-           "inputs_table", "simulated_results_table", "versions_table"]
+           "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
 
 
 def interactive_library() -> "InteractiveLibrary":

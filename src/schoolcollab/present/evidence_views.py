@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplot
     from matplotlib.figure import Figure
 
 from .book_table import BookTable, table
-from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, theme
+from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, theme, markdown_text
 
 
 def gap_map_figure(ev: Evidence) -> Figure:
@@ -163,8 +163,8 @@ def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
     kind = {"high": "tip", "moderate": "note", "low": "warning", "very low": "warning"}.get(level, "seealso")
     evidence = f"*Evidence:* {stance}" + (f" {{cite:p}}`{cites}`" if cites else "") + "."
     if level != "gap":
-        evidence += f" *Why not higher:* {rating['reasons']}."
-    body = f":::{{admonition}} {head}\n:class: {kind}\n{claim['statement']}\n\n{evidence}\n:::\n"
+        evidence += f" *Why not higher:* {markdown_text(rating['reasons'])}."
+    body = f":::{{admonition}} {head}\n:class: {kind}\n{markdown_text(claim['statement'])}\n\n{evidence}\n:::\n"
     return Markdown(body)
 
 
@@ -256,10 +256,10 @@ def summary_markdown(ev: Evidence) -> "Markdown":
             continue
         lines.append(f"### {title}\n")
         for r in rows.itertuples():
-            why = "" if r.reasons == "no concerns" else f" Downgraded: {r.reasons}."
+            why = "" if r.reasons == "no concerns" else f" Downgraded: {markdown_text(r.reasons)}."
             label = section_label(r.theme)
             see = f" See {{ref}}`{label}`." if label in labels else ""
-            lines.append(f"- **{r.statement}** *Confidence: {r.rating}* ({r.supports} supporting, {r.mixed} mixed, "
+            lines.append(f"- **{markdown_text(r.statement)}** *Confidence: {r.rating}* ({r.supports} supporting, {r.mixed} mixed, "
                          f"{r.against} contrary source(s)).{why}{see}")
         lines.append("")
     return Markdown("\n".join(lines))

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -28,6 +33,7 @@ def theme() -> ModuleType:
         "font.family": "DejaVu Sans", "axes.facecolor": "white", "axes.edgecolor": "#cccccc", "axes.grid": True,
         "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.spines.top": False, "axes.spines.right": False,
         "axes.prop_cycle": plt.cycler(color=PALETTE), "xtick.bottom": False, "ytick.left": False,
+        "text.parse_math": False,  # labels come from the data: a "$" there is a dollar sign, not maths
     })
     _vector_figures_for_print()
     return plt
@@ -52,6 +58,28 @@ def _vector_figures_for_print() -> None:
 
     set_matplotlib_formats("png", "pdf")  # turns the PDF formatter on
     shell.display_formatter.formatters["application/pdf"].for_type(Figure, partial(print_figure, fmt="pdf", dpi=300))
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` from the data as Markdown that shows exactly those characters: every ASCII punctuation
+    mark is backslash-escaped (CommonMark's rule), so ``<script>``, ``{cite}`` roles, ``:::`` fences and
+    ``*emphasis*`` in an author's data are printed, never parsed or run."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def listing(labels: list[str]) -> "Markdown":
+    """Labels as a phrase in running text: "a, b and c" (semicolons when a label holds a comma)."""
+    from IPython.display import Markdown
+
+    labels = [label[0].lower() + label[1:] for label in labels if label]
+    if len(labels) <= 1:
+        return Markdown(markdown_text(labels[0] if labels else "none"))
+    sep = "; " if any("," in label for label in labels) else ", "
+    last = ("; and " if sep == "; " else " and ") if len(labels) > 2 or sep == "; " else " and "
+    return Markdown(markdown_text(sep.join(labels[:-1]) + last + labels[-1]))
 
 
 def stable_id(frame: pd.DataFrame) -> str:
