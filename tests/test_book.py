@@ -158,7 +158,11 @@ def test_a_chapter_that_raises_fails_the_build_and_keeps_the_published_book(buil
     try:
         result, _ = build(built)
         assert result.returncode == 1, result.stdout
-        assert "appendix-glossary" in result.stderr and "build failed" in result.stderr
+        assert "build failed" in result.stderr and "Traceback" not in result.stderr
+        # one line naming the chapter, the cell (its line in the .md file) and the error
+        line = next(i for i, text in enumerate(chapter.read_text().splitlines(), 1) if "deliberate failure" in text)
+        assert f"chapters/appendix-glossary.md:{line}: code cell " in result.stderr
+        assert "raised RuntimeError: deliberate failure" in result.stderr
         assert (built.build_dir / "html" / "chapters" / "appendix-glossary.html").read_text() == published
     finally:
         chapter.write_text(original)

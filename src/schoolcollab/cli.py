@@ -56,7 +56,7 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
                                                          "python3 dev.py pdf installs it)."),
           root: Optional[Path] = ROOT) -> None:
     """Check the input, then build the HTML book into _build/html (and the PDF with --pdf)."""
-    from .build.run import build_book, is_current, missing_tex
+    from .build.run import BuildBusy, build_book, is_current, missing_tex
 
     project = _project(root)
     if pdf and (missing := missing_tex()):
@@ -76,7 +76,11 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
         def update(phase: str, pct: int, doc: str) -> None:
             progress.update(task, description=phase, completed=pct, doc=doc)
 
-        result = build_book(project, force=force, pdf=pdf, on_progress=update)
+        try:
+            result = build_book(project, force=force, pdf=pdf, on_progress=update)
+        except BuildBusy as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_INPUT) from None
     if not result.ok:
         what = "the PDF edition in _build/latex is unchanged" if result.html else \
             "the published book in _build/html is unchanged"
@@ -95,9 +99,13 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
 @app.command()
 def clean(root: Optional[Path] = ROOT) -> None:
     """Remove _build (the site, the execution cache and the input records)."""
-    from .build.run import clean as clean_build
+    from .build.run import BuildBusy, clean as clean_build
 
-    removed = clean_build(_project(root))
+    try:
+        removed = clean_build(_project(root))
+    except BuildBusy as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
     out.print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
 
 

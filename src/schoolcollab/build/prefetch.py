@@ -7,7 +7,8 @@ stored in jupyter-cache exactly as MyST-NB would store them. Sphinx then finds e
 
 All kernels are started from this one process: jupyter_client's port cache then keeps their ports
 apart (kernels started by parallel Sphinx workers picked the same free port and failed). A chapter
-that fails here is simply left uncached; Sphinx runs it again and reports the error in its own words.
+in which a cell raises is reported here, naming the chapter, the cell's line and the error, and the build
+stops; a chapter that fails for any other reason (a kernel that did not start) is left to Sphinx.
 """
 from __future__ import annotations
 
@@ -24,12 +25,40 @@ from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from myst_nb.core.read import read_myst_markdown_notebook
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from sphinx_external_toc.parsing import parse_toc_yaml
 
+from ..errors import display_path
 from ..inputs import MANIFEST_ENV
 from ..paths import Project
 from .fingerprint import add_refreshed, cache_token, pending_path, record_execution
 from .sphinx_ext import FP_KEY
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A code cell of a chapter that raised: where it is in the .md file and what it raised."""
+
+    path: Path
+    line: int | None
+    cell: int
+    error: str
+
+    def __str__(self) -> str:
+        where = f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
+        return f"{where}: code cell {self.cell} raised {self.error}"
+
+
+def cell_failure(chapter: "Chapter", executed: nbformat.NotebookNode, exc: Exception) -> CellFailure:
+    """Locate the cell that raised (the first with an error output) and its line in the chapter's source."""
+    code_cells = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
+    failed = next((i for i in code_cells if any(o.get("output_type") == "error" for o in executed.cells[i].get("outputs", []))),
+                  None)
+    source_map = executed.metadata.get("source_map") or []
+    line = source_map[failed] + 1 if failed is not None and failed < len(source_map) else None
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    number = code_cells.index(failed) + 1 if failed is not None else 0
+    return CellFailure(chapter.path, line, number, f"{ename}: {evalue}".strip().rstrip(":"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +87,7 @@ def notebook_chapters(project: Project, state_dir: Path) -> list[Chapter]:
 
 
 async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: asyncio.Semaphore, log: IO[str],
-                   ) -> tuple[Chapter, nbformat.NotebookNode | None, float]:
+                   ) -> tuple[Chapter, nbformat.NotebookNode | CellFailure | None, float]:
     async with slots:
         log.write(f"{chapter.path}: executing ahead of Sphinx\n")
         log.flush()
@@ -72,7 +101,12 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
         try:
             # The kernel's own chatter goes to the build log, not the author's terminal.
             await client.async_execute(env={**os.environ, MANIFEST_ENV: str(pending)}, stdout=log, stderr=log)
-        except Exception as exc:  # noqa: BLE001 - any failure: leave it to Sphinx, which reports it properly
+        except CellExecutionError as exc:  # the author's code raised: say where, and stop the build
+            pending.unlink(missing_ok=True)
+            failure = cell_failure(chapter, nb, exc)
+            log.write(f"{failure}\n{exc}\n")
+            return chapter, failure, time.perf_counter() - start
+        except Exception as exc:  # noqa: BLE001 - e.g. a kernel that did not start: Sphinx runs it again
             pending.unlink(missing_ok=True)
             log.write(f"{chapter.path}: failed ahead of Sphinx ({type(exc).__name__}); Sphinx will run it again\n")
             return chapter, None, time.perf_counter() - start
@@ -99,9 +133,15 @@ def execution_timeout(project: Project) -> int:
     return int((config.get("execute") or {}).get("timeout", 300))
 
 
+@dataclass
+class Prefetched:
+    executed: list[str]
+    failures: list[CellFailure]
+
+
 def prefetch(project: Project, stage: Path, log: IO[str], jobs: int | None = None,
-             on_progress: Callable[[str, int, str], None] | None = None) -> list[str]:
-    """Execute every chapter without a cache entry; return the docnames executed successfully."""
+             on_progress: Callable[[str, int, str], None] | None = None) -> Prefetched:
+    """Execute every chapter without a cache entry: the docnames executed, and the cells that raised."""
     timeout = execution_timeout(project)
     state_dir = stage / "_build" / ".schoolcollab-inputs"
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -113,10 +153,13 @@ def prefetch(project: Project, stage: Path, log: IO[str], jobs: int | None = Non
         except KeyError:
             todo.append(chapter)
     if not todo:
-        return []
+        return Prefetched([], [])
     jobs = jobs or max(1, min(len(todo), os.cpu_count() or 1))
-    done = []
+    done, failures = [], []
     for chapter, executed, seconds in asyncio.run(_execute_all(todo, state_dir, timeout, jobs, log, on_progress)):
+        if isinstance(executed, CellFailure):
+            failures.append(executed)
+            continue
         if executed is None:
             continue
         record = cache.add_nb_to_project(str(chapter.path), read_data={"type": "plugin", "name": "myst_nb_md"})
@@ -125,4 +168,4 @@ def prefetch(project: Project, stage: Path, log: IO[str], jobs: int | None = Non
         record_execution(project, state_dir, chapter.docname, chapter.token)
         done.append(chapter.docname)
     add_refreshed(state_dir, done)
-    return sorted(done)
+    return Prefetched(sorted(done), sorted(failures, key=lambda f: str(f.path)))

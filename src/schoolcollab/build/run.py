@@ -8,9 +8,11 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import yaml
+from filelock import FileLock, Timeout
 
 from ..paths import Project
 from .fingerprint import digest
@@ -92,10 +94,48 @@ def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: Bu
         return proc.wait()
 
 
+class BuildBusy(Exception):
+    """Another build of the same book holds the lock."""
+
+
+@contextmanager
+def build_lock(project: Project) -> Iterator[None]:
+    """One build (or clean) of a book at a time. The operating system releases the lock when the
+    holder exits, however it exits, so a killed build never leaves the book locked."""
+    project.build_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(project.build_dir / ".build.lock", timeout=0)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise BuildBusy(f"another build of {project.root} is running (lock: {lock.lock_file}); "
+                        "wait for it to finish, then build again") from None
+
+
+def recover(project: Project) -> None:
+    """Undo what an interrupted publish left behind: bring back the previous site if it was moved
+    aside, and drop a half-copied new one."""
+    target = project.build_dir / "html"
+    fresh, old = target.with_name("html.new"), target.with_name("html.old")
+    if not target.exists() and (old / "index.html").exists():
+        old.rename(target)
+    for leftover in (fresh, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
 def build_book(project: Project, force: bool = False, pdf: bool = False,
                on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
     """Build the HTML book (and, with ``pdf``, the PDF). ``force`` starts from nothing: every chapter
-    executes again. Nothing is published unless its whole build succeeded."""
+    executes again. Nothing is published unless its whole build succeeded. Raises BuildBusy when
+    another build of the same book is running."""
+    with build_lock(project):
+        recover(project)
+        return _build(project, force, pdf, on_progress)
+
+
+def _build(project: Project, force: bool, pdf: bool,
+           on_progress: Callable[[str, int, str], None] | None) -> BuildResult:
     stage = stage_dir(project)
     if force and stage.exists():
         shutil.rmtree(stage)
@@ -104,8 +144,11 @@ def build_book(project: Project, force: bool = False, pdf: bool = False,
     log_path = project.build_dir / "build.log"
     result = BuildResult(False, log_path)
     with open(log_path, "w", encoding="utf-8") as log:
-        for done in prefetch(project, stage, log, on_progress=on_progress):
-            result.executed.append(str(project.root / f"{done}.md"))
+        ahead = prefetch(project, stage, log, on_progress=on_progress)
+    result.executed += [str(project.root / f"{done}.md") for done in ahead.executed]
+    if ahead.failures:  # a chapter's code raised: Sphinx would only run it again and fail the same way
+        result.warnings = [str(failure) for failure in ahead.failures]
+        return result
     code = _run_jupyter_book(project, "html", log_path, result, on_progress)
     built = stage / "_build" / "html"
     # with -W, Sphinx (and so jb) exits non-zero on any warning; the lines above only explain why
@@ -164,9 +207,11 @@ def publish(built: Path, target: Path) -> Path:
 
 
 def clean(project: Project) -> list[Path]:
-    """Remove every build product; returns what was removed."""
-    removed = []
-    if project.build_dir.exists():
-        shutil.rmtree(project.build_dir)
-        removed.append(project.build_dir)
-    return removed
+    """Remove every build product (not while a build runs); returns what was removed."""
+    if not project.build_dir.exists():
+        return []
+    with build_lock(project):
+        for child in project.build_dir.iterdir():
+            if child.name != ".build.lock":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return [project.build_dir]
