@@ -164,6 +164,8 @@ def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
     years_down = [int(r[2]) for r in rows(page)]
     assert years_up == sorted(years_up) and years_down == sorted(years_down, reverse=True)
     assert years_down[0] > years_up[0]
+    headers = page.evaluate(f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container').querySelectorAll('thead th').length)")
+    assert all(n > 0 for n in headers)                          # header rows once DataTables has drawn them
     claims = rows(page, 1)
     assert claims and all(len(r) == 7 for r in claims)          # the ledger: claim ... sources
     assert not visit.errors and not visit.outside
@@ -178,3 +180,26 @@ def test_book_search_finds_a_source_by_author(site, browser) -> None:
     assert any(h.endswith("references.html") or "references.html" in h for h in found), found
     assert not visit.errors and not visit.outside
     visit.close()
+
+
+def test_pages_are_accessible_alt_text_header_rows_and_headings_in_order(site) -> None:
+    from bs4 import BeautifulSoup
+
+    project, _ = site
+    problems = []
+    for rel in pages(project):
+        soup = BeautifulSoup((project.build_dir / "html" / rel).read_text(encoding="utf-8"), "html.parser")
+        article = soup.find("article") or soup
+        for img in article.find_all("img"):
+            if not (img.get("alt") or "").strip() or img.get("alt", "").endswith((".png", ".svg")):
+                problems.append((rel, "image without alt text", img.get("src")))
+        for tab in article.find_all("table"):
+            if (tab.get("id") or "").startswith("itables_"):
+                continue                                 # filled in by DataTables: checked in the browser
+            if not tab.find("th"):
+                problems.append((rel, "table without a header row", tab.get("id")))
+        levels = [int(h.name[1]) for h in article.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+        for before, after in zip(levels, levels[1:]):
+            if after > before + 1:
+                problems.append((rel, f"heading h{after} follows h{before}", None))
+    assert not problems

@@ -109,8 +109,7 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
             "Design": cb.label("designs", src.design),
             "Collaboration types": "; ".join(cb.label("collaboration_types", t) for t in src.collaboration_types),
             "Themes": "; ".join(sorted({cb.label("themes", t) for t in mine["theme"]})),
-            "Findings": "; ".join(f"{n} {cb.label('directions', d)}" for d, n in mine["direction"].value_counts()
-                                  .sort_index().items()),
+            "Direction of findings": "; ".join(cb.label("directions", d) for d in sorted(set(mine["direction"]))),
             "Countries": "; ".join(cb.label("countries", c) for c in src.countries),
         }
         chapters = cited.get(src.key, [])
@@ -123,7 +122,8 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
     text = pd.DataFrame(rows_text)
     return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]),
                             wrap=("Source", "Title", "Collaboration types", "Themes", "Cited in"),
-                            panes=("Year", "Design", "Collaboration types", "Themes", "Countries"))
+                            panes=("Year", "Design", "Collaboration types", "Themes", "Direction of findings",
+                                   "Countries"))
 
 
 def claims_explorer(ev: Evidence) -> InteractiveTable:
