@@ -105,7 +105,7 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
         values = {
             "Source": short_citation(ev.bib, src.key),
             "Title": re.sub(r"[{}]", "", entry.get("title", entry.get("note", ""))),
-            "Year": src.year,
+            "Year": str(src.year),  # text: a year is not printed with a thousands separator
             "Design": cb.label("designs", src.design),
             "Collaboration types": "; ".join(cb.label("collaboration_types", t) for t in src.collaboration_types),
             "Themes": "; ".join(sorted({cb.label("themes", t) for t in mine["theme"]})),
