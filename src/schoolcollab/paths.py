@@ -50,6 +50,12 @@ class Project:
     def package(self) -> Path:
         return Path(__file__).resolve().parent
 
+    def config(self) -> dict:
+        """The book's ``_config.yml`` (empty when it holds nothing)."""
+        import yaml
+
+        return yaml.safe_load((self.root / "_config.yml").read_text(encoding="utf-8")) or {}
+
 
 def find_project(start: Path | None = None) -> Project:
     """The project containing ``start`` (default: the working directory, or $SCHOOLCOLLAB_ROOT)."""

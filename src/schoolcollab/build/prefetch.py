@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import IO, Callable
 
 import nbformat
-import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from myst_nb.core.read import read_myst_markdown_notebook
@@ -129,8 +128,7 @@ async def _execute_all(chapters: list[Chapter], state_dir: Path, timeout: int, j
 
 def execution_timeout(project: Project) -> int:
     """The per-cell timeout the book's ``_config.yml`` sets for Sphinx, used here too."""
-    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8")) or {}
-    return int((config.get("execute") or {}).get("timeout", 300))
+    return int((project.config().get("execute") or {}).get("timeout", 300))
 
 
 @dataclass

@@ -50,10 +50,3 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def relative(path: Path, project: Project) -> str:
-    try:
-        return str(path.relative_to(project.root))
-    except ValueError:
-        return str(path)

@@ -11,7 +11,6 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-import yaml
 from filelock import FileLock, Timeout
 
 from ..paths import Project
@@ -171,8 +170,7 @@ def _build(project: Project, force: bool, pdf: bool,
 
 def pdf_name(project: Project) -> str:
     """The PDF's file name, from ``latex_documents.targetname`` in ``_config.yml``."""
-    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8")) or {}
-    target = ((config.get("latex") or {}).get("latex_documents") or {}).get("targetname", "book.tex")
+    target = ((project.config().get("latex") or {}).get("latex_documents") or {}).get("targetname", "book.tex")
     return Path(target).with_suffix(".pdf").name
 
 

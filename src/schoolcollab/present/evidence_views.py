@@ -222,20 +222,10 @@ def book_labels() -> set[str]:
     """Section labels defined by the chapters listed in _toc.yml (a summary links only to those)."""
     import re
 
-    import yaml
+    from ..load import book_chapters
 
-    from ..inputs import read_text
-    from ..load import project
-
-    proj = project()
-    toc = yaml.safe_load(read_text(proj.root / "_toc.yml"))
-    files = [toc["root"], *(c["file"] for part in toc.get("parts", []) for c in part.get("chapters", []))]
-    labels: set[str] = set()
-    for f in files:
-        path = proj.root / f"{f}.md"
-        if path.is_file():
-            labels.update(re.findall(r"^\(([\w-]+)\)=\s*$", read_text(path), flags=re.M))
-    return labels
+    return {label for chapter in book_chapters()
+            for label in re.findall(r"^\(([\w-]+)\)=\s*$", chapter.text, flags=re.M)}
 
 
 def summary_markdown(ev: Evidence) -> "Markdown":

@@ -35,27 +35,18 @@ def _panes_only_for(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, 
 
 def chapter_citations(ev: Evidence) -> dict[str, list[tuple[str, str]]]:
     """Source key -> the chapters (file stem, title) that cite it in their text or through a claim box."""
-    import yaml
+    from ..load import book_chapters
 
-    from ..inputs import read_text
-    from ..load import project
-
-    proj = project()
-    toc = yaml.safe_load(read_text(proj.root / "_toc.yml"))
-    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
     by_claim = ev.links.groupby("claim")["key"].apply(set).to_dict()
     cited: dict[str, list[tuple[str, str]]] = {}
-    for f in files:
-        path = proj.root / f"{f}.md"
-        if not path.is_file() or path.stem == "references":
+    for chapter in book_chapters(include_root=False):
+        if chapter.path.stem == "references":
             continue
-        text = read_text(path)
-        title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
-        keys = {key for _, key in cited_keys(text)}
-        for claim in CLAIM_BOX.findall(text):
+        keys = {key for _, key in cited_keys(chapter.text)}
+        for claim in CLAIM_BOX.findall(chapter.text):
             keys |= by_claim.get(claim, set())
         for key in keys:
-            cited.setdefault(key, []).append((path.stem, title))
+            cited.setdefault(key, []).append((chapter.path.stem, chapter.title))
     return cited
 
 

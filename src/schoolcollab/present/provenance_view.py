@@ -6,8 +6,8 @@ import re
 import pandas as pd
 
 from ..build.provenance import edition, evidence_fingerprint, library_versions
-from ..inputs import list_dir, read_text, record
-from ..load import Evidence, project
+from ..inputs import record
+from ..load import Evidence, book_chapters, project
 from .book_table import BookTable, table
 
 # A chapter that imports these computes results from invented data (the matched-schools replication).
@@ -40,13 +40,10 @@ def versions_table() -> BookTable:
 
 def simulated_results_table() -> BookTable:
     """Chapters whose results come (partly) from simulated data, found from what their code imports."""
-    proj = project()
     rows = []
-    for path in list_dir(proj.chapters, "*.md"):
-        text = read_text(path)
-        if SIMULATION_MODULES.search(text):
-            title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
-            marked = [h.strip("# ").strip() for h in re.findall(r"^#{2,3} .*[Ss]imulat.*$", text, re.M)]
-            rows.append((title, "; ".join(marked) or "see the chapter"))
+    for chapter in book_chapters():
+        if SIMULATION_MODULES.search(chapter.text):
+            marked = [h.strip("# ").strip() for h in re.findall(r"^#{2,3} .*[Ss]imulat.*$", chapter.text, re.M)]
+            rows.append((chapter.title, "; ".join(marked) or "see the chapter"))
     frame = pd.DataFrame(rows, columns=["Chapter", "Sections computed from simulated data"])
     return table(frame if len(frame) else pd.DataFrame({"Chapter": ["none"], "Sections computed from simulated data": ["—"]}))

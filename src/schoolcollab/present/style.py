@@ -1,6 +1,7 @@
 """One palette, one table style, one way to format numbers, for every page."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from types import ModuleType
@@ -39,6 +40,7 @@ def theme() -> ModuleType:
     return plt
 
 
+@functools.cache
 def _vector_figures_for_print() -> None:
     """In a kernel, store each figure as PDF as well as PNG: the web edition shows the PNG, the print
     edition takes the PDF (vector) because MyST-NB ranks it first for LaTeX. Parts matplotlib draws
@@ -50,14 +52,12 @@ def _vector_figures_for_print() -> None:
     shell = get_ipython()
     if shell is None:  # a plain Python session (tests, scripts): nothing displays figures
         return
-    from functools import partial
-
     from IPython.core.pylabtools import print_figure
     from matplotlib.figure import Figure
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("png", "pdf")  # turns the PDF formatter on
-    shell.display_formatter.formatters["application/pdf"].for_type(Figure, partial(print_figure, fmt="pdf", dpi=300))
+    shell.display_formatter.formatters["application/pdf"].for_type(Figure, functools.partial(print_figure, fmt="pdf", dpi=300))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
