@@ -60,6 +60,16 @@ def _treated(data: pd.DataFrame, treatment: str) -> np.ndarray:
     return values.astype(bool).to_numpy()
 
 
+def logit_score(treated: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Fitted probabilities from a logistic regression of ``treated`` (0/1) on ``X`` plus a constant.
+
+    Arrays, not frames: statsmodels' pandas wrapping tripled the cost of a fit on a few hundred rows,
+    and the simulated replication fits one per study.
+    """
+    exog = np.column_stack([np.ones(len(X)), X])
+    return np.asarray(sm.Logit(treated.astype(float), exog).fit(disp=0).predict())
+
+
 def propensity_score(data: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> pd.Series:
     """Fitted probabilities of treatment from a main-effects logistic regression (statsmodels Logit)."""
     X = design_matrix(data, covariates)
@@ -67,8 +77,32 @@ def propensity_score(data: pd.DataFrame, treatment: str, covariates: Sequence[st
     for col in covariates:
         if not pd.api.types.is_numeric_dtype(data[col]) and not pd.api.types.is_bool_dtype(data[col]):
             X = X.drop(columns=[c for c in X.columns if c.startswith(f"{col}_")][:1])
-    fit = sm.Logit(_treated(data, treatment).astype(float), sm.add_constant(X, has_constant="add")).fit(disp=0)
-    return pd.Series(np.asarray(fit.predict()), index=data.index, name="distance")
+    return pd.Series(logit_score(_treated(data, treatment), X.to_numpy(float)), index=data.index, name="distance")
+
+
+def greedy_match(score: np.ndarray, treat: np.ndarray, ratio: int = 1, replace: bool = False,
+                 limit: float = np.inf) -> dict[int, list[int]]:
+    """MatchIt's nearest-neighbour rule on positions: each treated position's matched control positions,
+    treated units taken in order of decreasing score (see the module's docstring)."""
+    treated_idx = np.flatnonzero(treat)
+    controls = np.flatnonzero(~treat)
+    available = np.ones(len(controls), dtype=bool)
+    # Largest score first; a stable sort keeps data order among equal scores.
+    order = treated_idx[np.argsort(-score[treated_idx], kind="stable")]
+    matches: dict[int, list[int]] = {int(i): [] for i in order}
+    for round_no in range(ratio):
+        for i in order:
+            if round_no > 0 and len(matches[int(i)]) < round_no:
+                continue    # found no control in an earlier round; it will not find one now
+            gap = np.abs(score[controls] - score[i])
+            gap[~available] = np.inf
+            j = int(np.argmin(gap))   # first minimum: ties go to the earlier control
+            if not np.isfinite(gap[j]) or gap[j] > limit:
+                continue
+            matches[int(i)].append(int(controls[j]))
+            if not replace:
+                available[j] = False
+    return matches
 
 
 def nearest_neighbor_match(data: pd.DataFrame, treatment: str, covariates: Sequence[str], ratio: int = 1,
@@ -84,26 +118,9 @@ def nearest_neighbor_match(data: pd.DataFrame, treatment: str, covariates: Seque
     treat = _treated(data, treatment)
     score = (propensity_score(data, treatment, covariates) if distance is None else distance).to_numpy(float)
     limit = np.inf if caliper is None else caliper * float(np.std(score, ddof=1))
-    treated_idx = np.flatnonzero(treat)
-    controls = np.flatnonzero(~treat)
-    available = np.ones(len(controls), dtype=bool)
-    # Largest score first; a stable sort keeps data order among equal scores.
-    order = treated_idx[np.argsort(-score[treated_idx], kind="stable")]
-    matches: dict[int, list[int]] = {int(i): [] for i in order}
-    pairs = []
-    for round_no in range(ratio):
-        for i in order:
-            if round_no > 0 and len(matches[int(i)]) < round_no:
-                continue    # found no control in an earlier round; it will not find one now
-            gap = np.abs(score[controls] - score[i])
-            gap[~available] = np.inf
-            j = int(np.argmin(gap))   # first minimum: ties go to the earlier control
-            if not np.isfinite(gap[j]) or gap[j] > limit:
-                continue
-            matches[int(i)].append(int(controls[j]))
-            pairs.append((int(i), int(controls[j]), round_no + 1))
-            if not replace:
-                available[j] = False
+    matches = greedy_match(score, treat, ratio, replace, limit)
+    # the pairs in the order they were made: every first match (round 1) before any second
+    pairs = [(i, found[r], r + 1) for r in range(ratio) for i, found in matches.items() if len(found) > r]
     weights = np.zeros(len(data))
     subclass = np.full(len(data), -1)
     for k, (i, found) in enumerate(matches.items()):

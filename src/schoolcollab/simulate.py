@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import ndtr
 
-from .matching import nearest_neighbor_match
+from .matching import MatchResult, greedy_match, logit_score, nearest_neighbor_match
 from .multilevel_profile import fit_random_intercept
 
 PUPIL_TERMS = ["fsm", "idaci", "male", "school_action", "school_action_plus", "statemented",
@@ -90,9 +90,13 @@ def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n
                        explained_level1=explained, n_partner=n_partner, filled=tuple(filled))
 
 
+Columns = dict[str, np.ndarray]
+
+
 def _pupils(school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarray, cal: Calibration,
-            rng: np.random.Generator) -> pd.DataFrame:
-    """Intake covariates for pupils of the given schools (one entry of ``school`` per pupil)."""
+            rng: np.random.Generator) -> Columns:
+    """Intake covariates for pupils of the given schools (one entry of ``school`` per pupil), as arrays:
+    a simulated study draws thousands of cohorts, and a DataFrame per cohort cost more than the draws."""
     n = len(school)
     rho = cal.segregation
     a = np.sqrt(rho) * deprivation[school] + np.sqrt(1 - rho) * rng.standard_normal(n)
@@ -114,7 +118,11 @@ def _pupils(school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarr
     out["white"] = (~minority).astype(float)
     for k, name in enumerate(MINORITY_GROUPS[1:], start=1):
         out[name] = (minority & (ethnic == k)).astype(float)
-    return pd.DataFrame(out)
+    return out
+
+
+def _matrix(pupils: Columns, terms: list[str]) -> np.ndarray:
+    return np.column_stack([pupils[t] for t in terms])
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ def draw_population(cal: Calibration, rng: np.random.Generator, n_other: int = 1
                       school_effect=rng.standard_normal(cal.n_pool), partner=partner, excluded=excluded)
 
 
-def _cohort(pop: Population, schools: np.ndarray, cal: Calibration, rng: np.random.Generator) -> pd.DataFrame:
+def _cohort(pop: Population, schools: np.ndarray, cal: Calibration, rng: np.random.Generator) -> Columns:
     return _pupils(np.repeat(schools, pop.cohort[schools]), pop.deprivation, pop.minority_rate, cal, rng)
 
 
@@ -153,8 +161,9 @@ def _intake_variance(cal: Calibration, year: int, seed: int, n_schools: int = 40
     rng = np.random.default_rng(seed)
     pop = draw_population(replace(cal, n_pool=n_schools), rng)
     pupils = _cohort(pop, np.arange(n_schools), cal, rng)
-    eta = pupils[PUPIL_TERMS].to_numpy() @ np.array([cal.coefficients[year][t] for t in PUPIL_TERMS])
-    school_mean = pd.Series(eta).groupby(pupils["school"].to_numpy()).transform("mean").to_numpy()
+    eta = _matrix(pupils, PUPIL_TERMS) @ np.array([cal.coefficients[year][t] for t in PUPIL_TERMS])
+    codes = pupils["school"]   # schools 0..n_schools-1, so the codes are the schools themselves
+    school_mean = (np.bincount(codes, eta, n_schools) / np.bincount(codes, minlength=n_schools))[codes]
     return float(np.var(school_mean)), float(np.var(eta - school_mean))
 
 
@@ -210,19 +219,34 @@ def fit_design(cal: Calibration, target_explained_level2: float, target_se: floa
     return with_segregation(replace(cal, ks1_sd=_solve(se_gap, 0.05, 3.0)))
 
 
-def matched_schools(pop: Population, cal: Calibration, rng: np.random.Generator):
-    """Match each partnership school to one non-partnership school on intake in the two prior years."""
+def _prior_intake(pop: Population, cal: Calibration, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate schools and their mean intake (columns ``MATCH_ON``) over two prior year groups."""
     candidates = np.flatnonzero(~pop.excluded)
     # Two prior year groups per school, drawn at once; school means by bincount (pandas groupby is slower).
     prior = _pupils(np.repeat(candidates, 2 * pop.cohort[candidates]), pop.deprivation, pop.minority_rate, cal, rng)
     prior["sen"] = prior["school_action"] + prior["school_action_plus"] + prior["statemented"]
     prior["minority"] = 1.0 - prior["white"]
-    codes = np.searchsorted(candidates, prior["school"].to_numpy())
+    codes = np.searchsorted(candidates, prior["school"])
     counts = np.bincount(codes, minlength=len(candidates))
-    schools = pd.DataFrame({col: np.bincount(codes, prior[col].to_numpy(), len(candidates)) / counts
-                            for col in MATCH_ON}, index=candidates)
+    return candidates, np.column_stack([np.bincount(codes, prior[col], len(candidates)) / counts for col in MATCH_ON])
+
+
+def matched_schools(pop: Population, cal: Calibration, rng: np.random.Generator) -> MatchResult:
+    """Match each partnership school to one non-partnership school on intake in the two prior years."""
+    candidates, intake = _prior_intake(pop, cal, rng)
+    schools = pd.DataFrame(intake, columns=MATCH_ON, index=candidates)
     schools["partner"] = pop.partner[candidates].astype(int)
     return nearest_neighbor_match(schools, "partner", MATCH_ON)
+
+
+def _matched_ids(pop: Population, cal: Calibration, rng: np.random.Generator) -> np.ndarray:
+    """The schools :func:`matched_schools` keeps, by the same rule on arrays (a study runs this once;
+    the recovery study runs it hundreds of times and needs no balance table)."""
+    candidates, intake = _prior_intake(pop, cal, rng)
+    treat = pop.partner[candidates]
+    matches = greedy_match(logit_score(treat, intake), treat)
+    kept = [i for i, found in matches.items() if found] + [c for found in matches.values() for c in found]
+    return candidates[np.sort(kept)]
 
 
 def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, tuple[float, float]] | None = None
@@ -231,28 +255,27 @@ def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, 
     seed = int(rng.integers(2**32))
     components = components or {y: variance_components(cal, y, seed)[:2] for y in YEARS}
     pop = draw_population(cal, rng)
-    match = matched_schools(pop, cal, rng)
-    analysed = match.matched.index.to_numpy()
+    analysed = _matched_ids(pop, cal, rng)
     rows = []
     for year in YEARS:
         tau, sigma2 = components[year]
         pupils = _cohort(pop, analysed, cal, rng)
-        school = pupils["school"].to_numpy()
+        school = pupils["school"]
+        n = len(school)
         treated = pop.partner[school].astype(float)
         coef = cal.coefficients[year]
-        pupils["partnership"] = treated
-        pupils["ks2"] = (coef["constant"] + pupils[PUPIL_TERMS].to_numpy() @ np.array([coef[t] for t in PUPIL_TERMS])
-                         + cal.effects[year] * treated + np.sqrt(tau) * pop.school_effect[school]
-                         + np.sqrt(sigma2) * rng.standard_normal(len(pupils)))
+        intake = _matrix(pupils, PUPIL_TERMS)
+        ks2 = (coef["constant"] + intake @ np.array([coef[t] for t in PUPIL_TERMS])
+               + cal.effects[year] * treated + np.sqrt(tau) * pop.school_effect[school]
+               + np.sqrt(sigma2) * rng.standard_normal(n))
         # The public fit_two_level validates a DataFrame; here the arrays are built, so fit them directly.
         codes = np.unique(school, return_inverse=True)[1]
-        X = np.column_stack([np.ones(len(pupils)), pupils[[*PUPIL_TERMS, "partnership"]].to_numpy()])
-        fit = fit_random_intercept(pupils["ks2"].to_numpy(), X, codes, ["Intercept", *PUPIL_TERMS, "partnership"],
-                                   reml=False)
+        X = np.column_stack([np.ones(n), intake, treated])
+        fit = fit_random_intercept(ks2, X, codes, ["Intercept", *PUPIL_TERMS, "partnership"], reml=False)
         est, se = float(fit["params"]["partnership"]), float(fit["bse"]["partnership"])
         tau_hat = float(fit["cov_re"][0, 0])
         rows.append({"sample": cal.sample, "year": year, "estimate": est, "se": se, "lower": est - 1.96 * se,
-                     "upper": est + 1.96 * se, "truth": cal.effects[year], "n_pupils": len(pupils),
+                     "upper": est + 1.96 * se, "truth": cal.effects[year], "n_pupils": n,
                      "n_schools": int(codes.max()) + 1, "vpc": tau_hat / (tau_hat + float(fit["var_resid"]))})
     return pd.DataFrame(rows)
 

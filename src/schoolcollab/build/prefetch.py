@@ -1,18 +1,22 @@
-"""Execute outdated chapters in parallel before Sphinx runs, straight into Jupyter Book's cache.
+"""Execute outdated chapters in parallel, straight into Jupyter Book's cache, while Sphinx reads.
 
-Sphinx executes notebooks one page at a time, so a cold build costs the sum of every chapter's run.
-Here the chapters whose cache entry is missing run concurrently (one kernel per CPU), each under the
-same cache token the Sphinx extension will inject and with its inputs recorded, and their outputs are
-stored in jupyter-cache exactly as MyST-NB would store them. Sphinx then finds every chapter cached.
+Sphinx executes notebooks one page at a time, so a cold build would cost the sum of every chapter's
+run. Here the chapters whose cache entry is missing run concurrently (one kernel per CPU), each under
+the same cache token the Sphinx extension will inject and with its inputs recorded, and each is stored
+in jupyter-cache, exactly as MyST-NB would store it, as soon as it finishes; Sphinx, started at the same
+time, waits for each page it reads until that page is cached (:mod:`.handoff`), so finds it there.
 
 All kernels are started from this one process: jupyter_client's port cache then keeps their ports
-apart (kernels started by parallel Sphinx workers picked the same free port and failed). A chapter
-in which a cell raises is reported here, naming the chapter, the cell's line and the error, and the build
-stops; a chapter that fails for any other reason (a kernel that did not start) is left to Sphinx.
+apart (kernels started by parallel Sphinx workers picked the same free port and failed). The order is
+set by :func:`schedule` from each chapter's time at its last execution, kept in
+``_build/execution-times.json`` (``--force`` keeps it, ``clean`` removes it). A chapter in which a cell
+raises is reported here, naming the chapter, the cell's line and the error, and the build stops; a
+chapter that fails for any other reason (a kernel that did not start) is left to Sphinx.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -30,6 +34,7 @@ from sphinx_external_toc.parsing import parse_toc_yaml
 from ..errors import display_path
 from ..inputs import MANIFEST_ENV
 from ..paths import Project
+from . import handoff
 from .fingerprint import add_refreshed, cache_token, pending_path, record_execution
 from .sphinx_ext import FP_KEY
 
@@ -114,16 +119,45 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
 
 
 async def _execute_all(chapters: list[Chapter], state_dir: Path, timeout: int, jobs: int, log: IO[str],
-                       on_progress: Callable[[str, int, str], None] | None):
+                       on_done: Callable[[Chapter, nbformat.NotebookNode | CellFailure | None, float], None],
+                       on_progress: Callable[[str, int, str], None] | None) -> None:
     slots = asyncio.Semaphore(jobs)
     tasks = [asyncio.ensure_future(_execute(c, state_dir, timeout, slots, log)) for c in chapters]
-    results = []
     for k, finished in enumerate(asyncio.as_completed(tasks), start=1):
-        chapter, nb, seconds = await finished
-        results.append((chapter, nb, seconds))
+        chapter, executed, seconds = await finished
+        on_done(chapter, executed, seconds)
         if on_progress:
             on_progress("executing chapters", round(100 * k / len(tasks)), chapter.docname)
-    return results
+
+
+TIMES = "execution-times.json"
+
+
+def read_times(project: Project) -> dict[str, float]:
+    """Seconds each chapter took when it last executed (empty when unknown or unreadable: it is a hint)."""
+    try:
+        times = json.loads((project.build_dir / TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in times.items() if isinstance(v, (int, float))} if isinstance(times, dict) else {}
+
+
+def write_times(project: Project, seconds: dict[str, float]) -> None:
+    times = {**read_times(project), **{k: round(v, 3) for k, v in seconds.items()}}
+    path = project.build_dir / TIMES
+    partial = path.with_name(f".{TIMES}.partial")
+    partial.write_text(json.dumps(times, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def schedule(chapters: list[Chapter], times: dict[str, float], jobs: int) -> list[Chapter]:
+    """The order to start chapters in: any chapter known to take more than a quarter of one core's share
+    of the work first, longest first (started last, one such chapter kept a core busy while the other
+    sat idle); then the rest in the order Sphinx reads pages (sorted by name), so Sphinx, reading
+    alongside, finds the next page ready. Chapters never timed count as short."""
+    share = sum(times.get(c.docname, 0.0) for c in chapters) / max(jobs, 1)
+    long = sorted((c for c in chapters if times.get(c.docname, 0.0) > share / 4), key=lambda c: -times[c.docname])
+    return long + sorted((c for c in chapters if c not in long), key=lambda c: c.docname)
 
 
 def execution_timeout(project: Project) -> int:
@@ -137,33 +171,65 @@ class Prefetched:
     failures: list[CellFailure]
 
 
-def prefetch(project: Project, stage: Path, log: IO[str], jobs: int | None = None,
-             on_progress: Callable[[str, int, str], None] | None = None) -> Prefetched:
-    """Execute every chapter without a cache entry: the docnames executed, and the cells that raised."""
-    timeout = execution_timeout(project)
+def _dirs(stage: Path) -> tuple[Path, Path]:
     state_dir = stage / "_build" / ".schoolcollab-inputs"
     state_dir.mkdir(parents=True, exist_ok=True)
-    cache = get_cache(str(stage / "_build" / ".jupyter_cache"))
+    return state_dir, stage / "_build" / ".jupyter_cache"
+
+
+def plan(project: Project, stage: Path, jobs: int) -> list[Chapter]:
+    """The chapters without a cache entry, in the order they should start."""
+    state_dir, cache_dir = _dirs(stage)
+    cache = get_cache(str(cache_dir))
     todo = []
     for chapter in notebook_chapters(project, state_dir):
         try:
             cache.match_cache_notebook(chapter.notebook)
         except KeyError:
             todo.append(chapter)
+    return schedule(todo, read_times(project), jobs)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], jobs: int | None = None,
+             on_progress: Callable[[str, int, str], None] | None = None,
+             handoff_dir: Path | None = None) -> Prefetched:
+    """Execute ``todo`` (see :func:`plan`), caching each chapter as soon as it finishes and, with
+    ``handoff_dir``, releasing it to Sphinx (:mod:`.handoff`). Returns the docnames executed and the
+    cells that raised."""
     if not todo:
         return Prefetched([], [])
-    jobs = jobs or max(1, min(len(todo), os.cpu_count() or 1))
-    done, failures = [], []
-    for chapter, executed, seconds in asyncio.run(_execute_all(todo, state_dir, timeout, jobs, log, on_progress)):
-        if isinstance(executed, CellFailure):
-            failures.append(executed)
-            continue
-        if executed is None:
-            continue
-        record = cache.add_nb_to_project(str(chapter.path), read_data={"type": "plugin", "name": "myst_nb_md"})
-        cache.cache_notebook_bundle(CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
-                                    check_validity=False, overwrite=True)
-        record_execution(project, state_dir, chapter.docname, chapter.token)
-        done.append(chapter.docname)
-    add_refreshed(state_dir, done)
+    timeout = execution_timeout(project)
+    state_dir, cache_dir = _dirs(stage)
+    cache = get_cache(str(cache_dir))
+    done, failures, timed = [], [], {}
+
+    def store(chapter: Chapter, executed: nbformat.NotebookNode | CellFailure | None, seconds: float) -> None:
+        try:
+            if executed is not None:
+                timed[chapter.docname] = seconds
+            if isinstance(executed, CellFailure):
+                failures.append(executed)
+            elif executed is not None:
+                record = cache.add_nb_to_project(str(chapter.path),
+                                                 read_data={"type": "plugin", "name": "myst_nb_md"})
+                cache.cache_notebook_bundle(CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
+                                            check_validity=False, overwrite=True)
+                record_execution(project, state_dir, chapter.docname, chapter.token)
+                done.append(chapter.docname)
+        finally:
+            if handoff_dir is not None:
+                handoff.release(handoff_dir, chapter.docname)
+
+    try:
+        asyncio.run(_execute_all(todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store,
+                                 on_progress))
+    finally:
+        if handoff_dir is not None:
+            handoff.release_all(handoff_dir)
+        add_refreshed(state_dir, done)
+        write_times(project, timed)
     return Prefetched(sorted(done), sorted(failures, key=lambda f: str(f.path)))

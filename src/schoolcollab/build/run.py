@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
@@ -15,7 +16,9 @@ from filelock import FileLock, Timeout
 
 from ..paths import Project
 from .fingerprint import digest
-from .prefetch import prefetch
+from . import handoff
+from .handoff import HANDOFF_ENV
+from .prefetch import Prefetched, default_jobs, plan, prefetch
 
 STAGE = ".stage"
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
@@ -71,26 +74,74 @@ def is_current(project: Project, pdf: bool = False) -> bool:
     return all(stamp.read_text() == now for stamp in stamps)
 
 
-def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: BuildResult,
-                      on_progress: Callable[[str, int, str], None] | None) -> int:
-    """Run one Jupyter Book builder on the staging folder, appending to the log; returns its exit code."""
+def _start_jupyter_book(project: Project, builder: str, handoff_dir: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    with open(log_path, "a", encoding="utf-8") as log, subprocess.Popen(
-        jb_command(project, builder), cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=env,
-    ) as proc:
+    if handoff_dir is not None:
+        env[HANDOFF_ENV] = str(handoff_dir)
+    return subprocess.Popen(jb_command(project, builder), cwd=project.root, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def _follow_jupyter_book(proc: subprocess.Popen, builder: str, log_path: Path, result: BuildResult,
+                         on_progress: Callable[[str, int, str], None] | None,
+                         quiet: threading.Event | None = None) -> int:
+    """Copy a running Jupyter Book's output to the log, collecting its warnings and the pages it
+    executed itself; report its progress unless ``quiet`` is set. Returns its exit code."""
+    with open(log_path, "a", encoding="utf-8") as log:
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
+            log.flush()
             text = ANSI.sub("", line.rstrip())
-            if m := PROGRESS.match(text):
-                if on_progress:
-                    on_progress(m.group(1) if builder == "html" else f"{m.group(1)} (PDF)", int(m.group(2)), m.group(3))
+            if (m := PROGRESS.match(text)) and on_progress and not (quiet and quiet.is_set()):
+                on_progress(m.group(1) if builder == "html" else f"{m.group(1)} (PDF)", int(m.group(2)), m.group(3))
             if SPHINX_PROBLEM.search(text) or LATEX_PROBLEM.search(text):
                 result.warnings.append(text)
             if (m := EXECUTED.match(text)) and m.group(1) not in result.executed:
                 result.executed.append(m.group(1))
         return proc.wait()
+
+
+def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: BuildResult,
+                      on_progress: Callable[[str, int, str], None] | None) -> int:
+    """Run one Jupyter Book builder on the staging folder, appending to the log; returns its exit code."""
+    with _start_jupyter_book(project, builder) as proc:
+        return _follow_jupyter_book(proc, builder, log_path, result, on_progress)
+
+
+def _html_alongside_execution(project: Project, stage: Path, log_path: Path, result: BuildResult,
+                              on_progress: Callable[[str, int, str], None] | None) -> tuple[int, Prefetched]:
+    """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
+    it is cached (:mod:`.handoff`). If a chapter's code raises, Sphinx is stopped: it would only run
+    the chapter again and fail the same way."""
+    todo = plan(project, stage, default_jobs())
+    handoff_dir = stage / "_build" / ".handoff"
+    handoff.announce(handoff_dir, [c.docname for c in todo])
+    executing = threading.Event()
+    executing.set()
+    outcome: list[Prefetched | BaseException] = []
+    with _start_jupyter_book(project, "html", handoff_dir if todo else None) as proc:
+        def execute() -> None:
+            try:
+                with open(log_path, "a", encoding="utf-8") as log:
+                    outcome.append(prefetch(project, stage, todo, log, on_progress=on_progress,
+                                            handoff_dir=handoff_dir))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+                outcome.append(exc)
+            finally:
+                executing.clear()
+                if not isinstance(outcome[-1], Prefetched) or outcome[-1].failures:
+                    proc.terminate()
+
+        worker = threading.Thread(target=execute, name="execute-chapters")
+        worker.start()
+        try:
+            code = _follow_jupyter_book(proc, "html", log_path, result, on_progress, quiet=executing)
+        finally:
+            worker.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return code, outcome[0]
 
 
 class BuildBusy(Exception):
@@ -141,14 +192,14 @@ def _build(project: Project, force: bool, pdf: bool,
     stage.mkdir(parents=True, exist_ok=True)
     digest_before = source_digest(project)
     log_path = project.build_dir / "build.log"
+    log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
-    with open(log_path, "w", encoding="utf-8") as log:
-        ahead = prefetch(project, stage, log, on_progress=on_progress)
-    result.executed += [str(project.root / f"{done}.md") for done in ahead.executed]
-    if ahead.failures:  # a chapter's code raised: Sphinx would only run it again and fail the same way
+    code, ahead = _html_alongside_execution(project, stage, log_path, result, on_progress)
+    result.executed = [str(project.root / f"{done}.md") for done in ahead.executed] + \
+        [doc for doc in result.executed if doc not in {str(project.root / f"{d}.md") for d in ahead.executed}]
+    if ahead.failures:  # a chapter's code raised: its cell is named, not Sphinx's echo of it
         result.warnings = [str(failure) for failure in ahead.failures]
         return result
-    code = _run_jupyter_book(project, "html", log_path, result, on_progress)
     built = stage / "_build" / "html"
     # with -W, Sphinx (and so jb) exits non-zero on any warning; the lines above only explain why
     if code != 0 or not (built / "index.html").exists():

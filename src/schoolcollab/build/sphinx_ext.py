@@ -15,12 +15,16 @@ from typing import Any
 import yaml
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
 
 from ..inputs import MANIFEST_ENV
 from ..paths import find_project
+from . import handoff
 from .fingerprint import cache_token, clear_refreshed, is_outdated, pending_path, read_refreshed, record_execution
 
 FP_KEY = "schoolcollab_inputs"
+logger = logging.getLogger(__name__)
+_PARENT = os.getppid()  # the build that started Sphinx; if it dies, nobody will release a page
 
 
 def _state_dir(app: Sphinx) -> Path:
@@ -51,6 +55,10 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if parts is None or "kernelspec" not in parts[0]:
         return
     meta, body = parts
+    # the build may still be executing this chapter, in parallel: read it once it is cached
+    waited = handoff.wait_for(docname, _PARENT, timeout=max(600.0, 4.0 * float(app.config.nb_execution_timeout)))
+    if waited > 0.5:
+        logger.verbose("%s: waited %.1f s for its execution", docname, waited)
     state = _state_dir(app)
     token, _ = cache_token(find_project(Path(app.srcdir)), state, docname)
     _tokens(app.env)[docname] = token

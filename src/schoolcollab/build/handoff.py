@@ -1,0 +1,56 @@
+"""Hand chapters from the parallel executor to Sphinx one by one, so the two overlap.
+
+Sphinx starts while the chapters still execute (:mod:`.prefetch`): its start-up and the reading of
+every page already cached then use the core a kernel leaves idle, instead of all waiting for the last
+chapter. Before the build executes anything it leaves a marker per chapter it is about to run in a
+folder named by ``SCHOOLCOLLAB_HANDOFF``; it removes a chapter's marker once that chapter is in the
+execution cache. Sphinx, about to read a page, waits while the page's marker is there, and so finds it
+cached. If the build process is gone (killed), Sphinx stops waiting and reads the page as usual.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+HANDOFF_ENV = "SCHOOLCOLLAB_HANDOFF"
+POLL_SECONDS = 0.05
+
+
+def _marker(folder: Path, docname: str) -> Path:
+    return folder / (docname.replace("/", "__") + ".running")
+
+
+def announce(folder: Path, docnames: list[str]) -> None:
+    """Mark ``docnames`` as about to execute (clearing markers an earlier, interrupted build left)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.running"):
+        stale.unlink()
+    for doc in docnames:
+        _marker(folder, doc).touch()
+
+
+def release(folder: Path, docname: str) -> None:
+    """``docname`` is cached (or will not be): Sphinx may read it."""
+    _marker(folder, docname).unlink(missing_ok=True)
+
+
+def release_all(folder: Path) -> None:
+    for marker in folder.glob("*.running"):
+        marker.unlink(missing_ok=True)
+
+
+def wait_for(docname: str, parent: int, timeout: float) -> float:
+    """In Sphinx: wait until the build has released ``docname``; returns the seconds waited.
+
+    Gives up when the process that started Sphinx is no longer its parent (the build was killed) or
+    after ``timeout`` seconds; the page is then read, and executed, as if there were no hand-off.
+    """
+    folder = os.environ.get(HANDOFF_ENV)
+    if not folder:
+        return 0.0
+    marker = _marker(Path(folder), docname)
+    start = time.monotonic()
+    while marker.exists() and os.getppid() == parent and time.monotonic() - start < timeout:
+        time.sleep(POLL_SECONDS)
+    return time.monotonic() - start
