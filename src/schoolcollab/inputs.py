@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MANIFEST_ENV = "SCHOOLCOLLAB_INPUTS_MANIFEST"
+# Set to "1" by a build of the print edition: chapters then store each figure as vector PDF as well.
+PRINT_ENV = "SCHOOLCOLLAB_PRINT"
 _recorded: set[str] = set()
 
 

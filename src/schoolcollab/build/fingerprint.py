@@ -73,17 +73,27 @@ def inputs_fingerprint(project: Project, inputs: list[str] | None) -> str:
     return digest([project.package, *paths], project.root)
 
 
-def cache_token(project: Project, state_dir: Path, docname: str) -> tuple[str, bool]:
+PRINT_MARK = "+print"
+
+
+def cache_token(project: Project, state_dir: Path, docname: str, for_print: bool = False) -> tuple[str, bool]:
     """The value to put in the chapter's cache key, and whether its inputs changed since it last ran.
 
     While the recorded inputs are unchanged the chapter keeps the token it executed under, so the
     execution cache finds it; any change yields a new token, hence a cache miss and a fresh run.
+    A chapter executed for the print edition (``for_print``: its figures also stored as PDF) carries
+    :data:`PRINT_MARK`; that execution serves the web edition too, but not the other way round.
     """
     state = read_state(state_dir, docname)
     current = inputs_fingerprint(project, state.inputs if state else None)
-    if state is not None and current == state.inputs_fp:
+    if state is not None and current == state.inputs_fp and (state.token.endswith(PRINT_MARK) or not for_print):
         return state.token, False
-    return current, True
+    return current + (PRINT_MARK if for_print else ""), True
+
+
+def printable(token: str) -> bool:
+    """Whether a chapter executing under ``token`` stores its figures for print."""
+    return token.endswith(PRINT_MARK)
 
 
 def record_execution(project: Project, state_dir: Path, docname: str, token: str) -> None:
@@ -94,8 +104,8 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     pending.unlink(missing_ok=True)
 
 
-def is_outdated(project: Project, state_dir: Path, docname: str) -> bool:
-    return cache_token(project, state_dir, docname)[1]
+def is_outdated(project: Project, state_dir: Path, docname: str, for_print: bool = False) -> bool:
+    return cache_token(project, state_dir, docname, for_print)[1]
 
 
 def refreshed_path(state_dir: Path) -> Path:

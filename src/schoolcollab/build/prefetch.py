@@ -32,10 +32,10 @@ from nbclient.exceptions import CellExecutionError
 from sphinx_external_toc.parsing import parse_toc_yaml
 
 from ..errors import display_path
-from ..inputs import MANIFEST_ENV
+from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
 from . import handoff
-from .fingerprint import add_refreshed, cache_token, pending_path, record_execution
+from .fingerprint import add_refreshed, cache_token, pending_path, printable, record_execution
 from .sphinx_ext import FP_KEY
 
 
@@ -73,7 +73,7 @@ class Chapter:
     token: str
 
 
-def notebook_chapters(project: Project, state_dir: Path) -> list[Chapter]:
+def notebook_chapters(project: Project, state_dir: Path, for_print: bool = False) -> list[Chapter]:
     """The toc's MyST notebooks, read as MyST-NB reads them, with the token the extension will inject."""
     chapters = []
     for docname in parse_toc_yaml(project.root / "_toc.yml"):
@@ -84,7 +84,7 @@ def notebook_chapters(project: Project, state_dir: Path) -> list[Chapter]:
         if "kernelspec:" not in text.split("\n---", 1)[0]:
             continue
         nb = read_myst_markdown_notebook(text, add_source_map=True, path=path)
-        token, _ = cache_token(project, state_dir, docname)
+        token, _ = cache_token(project, state_dir, docname, for_print)
         nb.metadata["kernelspec"] = {**nb.metadata["kernelspec"], FP_KEY: token}
         chapters.append(Chapter(docname, path, nb, token))
     return chapters
@@ -104,7 +104,8 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
         start = time.perf_counter()
         try:
             # The kernel's own chatter goes to the build log, not the author's terminal.
-            await client.async_execute(env={**os.environ, MANIFEST_ENV: str(pending)}, stdout=log, stderr=log)
+            env = {**os.environ, MANIFEST_ENV: str(pending), **({PRINT_ENV: "1"} if printable(chapter.token) else {})}
+            await client.async_execute(env=env, stdout=log, stderr=log)
         except CellExecutionError as exc:  # the author's code raised: say where, and stop the build
             pending.unlink(missing_ok=True)
             failure = cell_failure(chapter, nb, exc)
@@ -177,12 +178,13 @@ def _dirs(stage: Path) -> tuple[Path, Path]:
     return state_dir, stage / "_build" / ".jupyter_cache"
 
 
-def plan(project: Project, stage: Path, jobs: int) -> list[Chapter]:
-    """The chapters without a cache entry, in the order they should start."""
+def plan(project: Project, stage: Path, jobs: int, for_print: bool = False) -> list[Chapter]:
+    """The chapters without a cache entry (for the print edition too, with ``for_print``), in the
+    order they should start."""
     state_dir, cache_dir = _dirs(stage)
     cache = get_cache(str(cache_dir))
     todo = []
-    for chapter in notebook_chapters(project, state_dir):
+    for chapter in notebook_chapters(project, state_dir, for_print):
         try:
             cache.match_cache_notebook(chapter.notebook)
         except KeyError:

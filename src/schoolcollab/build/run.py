@@ -8,15 +8,16 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
+from ..inputs import PRINT_ENV
 from ..paths import Project
-from .fingerprint import digest
 from . import handoff
+from .fingerprint import digest
 from .handoff import HANDOFF_ENV
 from .prefetch import Prefetched, default_jobs, plan, prefetch
 
@@ -74,8 +75,11 @@ def is_current(project: Project, pdf: bool = False) -> bool:
     return all(stamp.read_text() == now for stamp in stamps)
 
 
-def _start_jupyter_book(project: Project, builder: str, handoff_dir: Path | None = None) -> subprocess.Popen:
+def _start_jupyter_book(project: Project, builder: str, for_print: bool, handoff_dir: Path | None = None
+                        ) -> subprocess.Popen:
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if for_print:
+        env[PRINT_ENV] = "1"
     if handoff_dir is not None:
         env[HANDOFF_ENV] = str(handoff_dir)
     return subprocess.Popen(jb_command(project, builder), cwd=project.root, stdout=subprocess.PIPE,
@@ -105,22 +109,23 @@ def _follow_jupyter_book(proc: subprocess.Popen, builder: str, log_path: Path, r
 def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: BuildResult,
                       on_progress: Callable[[str, int, str], None] | None) -> int:
     """Run one Jupyter Book builder on the staging folder, appending to the log; returns its exit code."""
-    with _start_jupyter_book(project, builder) as proc:
+    with _start_jupyter_book(project, builder, for_print=builder != "html") as proc:
         return _follow_jupyter_book(proc, builder, log_path, result, on_progress)
 
 
-def _html_alongside_execution(project: Project, stage: Path, log_path: Path, result: BuildResult,
+def _html_alongside_execution(project: Project, stage: Path, log_path: Path, result: BuildResult, for_print: bool,
                               on_progress: Callable[[str, int, str], None] | None) -> tuple[int, Prefetched]:
     """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
     it is cached (:mod:`.handoff`). If a chapter's code raises, Sphinx is stopped: it would only run
-    the chapter again and fail the same way."""
-    todo = plan(project, stage, default_jobs())
+    the chapter again and fail the same way. With ``for_print`` the chapters execute for the print
+    edition too (figures also stored as PDF), so the PDF build that follows finds them cached."""
+    todo = plan(project, stage, default_jobs(), for_print)
     handoff_dir = stage / "_build" / ".handoff"
     handoff.announce(handoff_dir, [c.docname for c in todo])
     executing = threading.Event()
     executing.set()
     outcome: list[Prefetched | BaseException] = []
-    with _start_jupyter_book(project, "html", handoff_dir if todo else None) as proc:
+    with _start_jupyter_book(project, "html", for_print, handoff_dir if todo else None) as proc:
         def execute() -> None:
             try:
                 with open(log_path, "a", encoding="utf-8") as log:
@@ -194,7 +199,7 @@ def _build(project: Project, force: bool, pdf: bool,
     log_path = project.build_dir / "build.log"
     log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
-    code, ahead = _html_alongside_execution(project, stage, log_path, result, on_progress)
+    code, ahead = _html_alongside_execution(project, stage, log_path, result, pdf, on_progress)
     result.executed = [str(project.root / f"{done}.md") for done in ahead.executed] + \
         [doc for doc in result.executed if doc not in {str(project.root / f"{d}.md") for d in ahead.executed}]
     if ahead.failures:  # a chapter's code raised: its cell is named, not Sphinx's echo of it

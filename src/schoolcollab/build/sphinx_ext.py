@@ -17,7 +17,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from ..inputs import MANIFEST_ENV
+from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import find_project
 from . import handoff
 from .fingerprint import cache_token, clear_refreshed, is_outdated, pending_path, read_refreshed, record_execution
@@ -31,6 +31,11 @@ def _state_dir(app: Sphinx) -> Path:
     path = Path(app.doctreedir).parent / ".schoolcollab-inputs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _for_print() -> bool:
+    """Whether this build makes the print edition (its chapters must store figures for print)."""
+    return os.environ.get(PRINT_ENV) == "1"
 
 
 def _tokens(env: BuildEnvironment) -> dict[str, str]:
@@ -60,7 +65,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if waited > 0.5:
         logger.verbose("%s: waited %.1f s for its execution", docname, waited)
     state = _state_dir(app)
-    token, _ = cache_token(find_project(Path(app.srcdir)), state, docname)
+    token, _ = cache_token(find_project(Path(app.srcdir)), state, docname, _for_print())
     _tokens(app.env)[docname] = token
     meta["kernelspec"] = {**meta["kernelspec"], FP_KEY: token}
     # Keep the front matter's line count so that line numbers in warnings stay right.
@@ -95,7 +100,7 @@ def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], cha
     state = _state_dir(app)
     ahead = set(read_refreshed(state))
     return [doc for doc in env.found_docs if doc not in changed and doc not in added
-            and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc)))]
+            and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc, _for_print())))]
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

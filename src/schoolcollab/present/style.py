@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from ..inputs import PRINT_ENV
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -42,9 +45,12 @@ def theme() -> ModuleType:
 
 @functools.cache
 def _vector_figures_for_print() -> None:
-    """In a kernel, store each figure as PDF as well as PNG: the web edition shows the PNG, the print
-    edition takes the PDF (vector) because MyST-NB ranks it first for LaTeX. Parts matplotlib draws
-    as pixels even in a PDF (colour bars) get 300 dpi."""
+    """In a kernel executing for the print edition, store each figure as PDF as well as PNG: the web
+    edition shows the PNG, the print edition takes the PDF (vector) because MyST-NB ranks it first for
+    LaTeX. Parts matplotlib draws as pixels even in a PDF (colour bars) get 300 dpi. A build of the web
+    edition alone skips the PDF, which cost as much again as the PNG (see ``schoolcollab.build``)."""
+    if os.environ.get(PRINT_ENV) != "1":
+        return
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with the kernel
