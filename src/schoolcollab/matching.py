@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def logit_score(treated: np.ndarray, X: np.ndarray) -> np.ndarray:
     and the simulated replication fits one per study.
     """
     exog = np.column_stack([np.ones(len(X)), X])
-    return np.asarray(sm.Logit(treated.astype(float), exog).fit(disp=0).predict())
+    return np.asarray(Logit(treated.astype(float), exog).fit(disp=0).predict())
 
 
 def propensity_score(data: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> pd.Series:

@@ -156,35 +156,41 @@ def _cohort(pop: Population, schools: np.ndarray, cal: Calibration, rng: np.rand
     return _pupils(np.repeat(schools, pop.cohort[schools]), pop.deprivation, pop.minority_rate, cal, rng)
 
 
-def _intake_variance(cal: Calibration, year: int, seed: int, n_schools: int = 400) -> tuple[float, float]:
-    """Between- and within-school variance of the intake part of the model, for the simulated covariates."""
+def _intake_variances(cal: Calibration, seed: int, n_schools: int = 400) -> dict[int, tuple[float, float]]:
+    """Between- and within-school variance of the intake part of each year's model, for the simulated
+    covariates. One draw serves every year (the years differ in their coefficients only)."""
     rng = np.random.default_rng(seed)
     pop = draw_population(replace(cal, n_pool=n_schools), rng)
     pupils = _cohort(pop, np.arange(n_schools), cal, rng)
-    eta = _matrix(pupils, PUPIL_TERMS) @ np.array([cal.coefficients[year][t] for t in PUPIL_TERMS])
+    intake = _matrix(pupils, PUPIL_TERMS)
     codes = pupils["school"]   # schools 0..n_schools-1, so the codes are the schools themselves
-    school_mean = (np.bincount(codes, eta, n_schools) / np.bincount(codes, minlength=n_schools))[codes]
-    return float(np.var(school_mean)), float(np.var(eta - school_mean))
+    sizes = np.bincount(codes, minlength=n_schools)
+    out = {}
+    for year in YEARS:
+        eta = intake @ np.array([cal.coefficients[year][t] for t in PUPIL_TERMS])
+        school_mean = (np.bincount(codes, eta, n_schools) / sizes)[codes]
+        out[year] = (float(np.var(school_mean)), float(np.var(eta - school_mean)))
+    return out
 
 
-def variance_components(cal: Calibration, year: int, seed: int) -> tuple[float, float, float]:
-    """Residual school and pupil variances giving the published empty-model school share and pupil-level
-    variance explained, and the share of school variance the intake then explains."""
-    var_between, var_within = _intake_variance(cal, year, seed)
-    pupil_total = var_within / cal.explained_level1[year]
-    share = cal.level2_share[year]
-    school_total = share / (1 - share) * pupil_total
-    # The intake can explain at most all of the school variance; keep a floor of residual school variance.
-    tau = max(school_total - var_between, 0.05 * school_total)
-    return tau, pupil_total - var_within, 1.0 - tau / school_total
+def variance_components(cal: Calibration, seed: int) -> dict[int, tuple[float, float, float]]:
+    """For each year: residual school and pupil variances giving the published empty-model school share
+    and pupil-level variance explained, and the share of school variance the intake then explains."""
+    out = {}
+    for year, (var_between, var_within) in _intake_variances(cal, seed).items():
+        pupil_total = var_within / cal.explained_level1[year]
+        share = cal.level2_share[year]
+        school_total = share / (1 - share) * pupil_total
+        # The intake can explain at most all of the school variance; keep a floor of residual school variance.
+        tau = max(school_total - var_between, 0.05 * school_total)
+        out[year] = (tau, pupil_total - var_within, 1.0 - tau / school_total)
+    return out
 
 
 def approximate_se(cal: Calibration, seed: int) -> float:
     """Large-sample standard error of the partnership term, averaged over years, for this design."""
-    ses = []
-    for year in YEARS:
-        tau, sigma2, _ = variance_components(cal, year, seed)
-        ses.append(np.sqrt((tau + sigma2 / cal.mean_cohort) * 2.0 / cal.n_partner))
+    ses = [np.sqrt((tau + sigma2 / cal.mean_cohort) * 2.0 / cal.n_partner)
+           for tau, sigma2, _ in variance_components(cal, seed).values()]
     return float(np.mean(ses))
 
 
@@ -207,7 +213,7 @@ def fit_design(cal: Calibration, target_explained_level2: float, target_se: floa
     seed = int(rng.integers(2**32))
 
     def explained_at(c: Calibration) -> float:
-        return float(np.mean([variance_components(c, y, seed)[2] for y in YEARS]))
+        return float(np.mean([explained for _, _, explained in variance_components(c, seed).values()]))
 
     def with_segregation(c: Calibration) -> Calibration:
         rho = _solve(lambda r: explained_at(replace(c, segregation=r)) - target_explained_level2, 0.01, 0.95)
@@ -253,7 +259,7 @@ def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, 
               ) -> pd.DataFrame:
     """One simulated study: the partnership estimate, its interval and the truth for each year."""
     seed = int(rng.integers(2**32))
-    components = components or {y: variance_components(cal, y, seed)[:2] for y in YEARS}
+    components = components or {y: v[:2] for y, v in variance_components(cal, seed).items()}
     pop = draw_population(cal, rng)
     analysed = _matched_ids(pop, cal, rng)
     rows = []
@@ -283,7 +289,7 @@ def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, 
 def recovery_study(cal: Calibration, n_reps: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``n_reps`` simulated studies; return every estimate and a per-year summary of bias and coverage."""
     seed = int(rng.integers(2**32))
-    components = {y: variance_components(cal, y, seed)[:2] for y in YEARS}
+    components = {y: v[:2] for y, v in variance_components(cal, seed).items()}
     runs = pd.concat([replicate(cal, rng, components).assign(rep=r) for r in range(n_reps)], ignore_index=True)
     runs["covered"] = (runs["lower"] <= runs["truth"]) & (runs["truth"] <= runs["upper"])
     runs["significant"] = (runs["estimate"] / runs["se"]).abs() >= 1.96
