@@ -1,6 +1,6 @@
 """Time the book build: cold, no-change, after one data change, and the bare-kernel baseline.
 
-    .venv/bin/python benchmarks/build.py
+    .venv/bin/python benchmarks/build.py [--repeat N]
 
 Works on a throwaway copy of the book. Targets: no-change rebuild <= 3 s; cold build <= 1.5 x baseline,
 where the baseline is starting a bare kernel and importing schoolcollab once per executed chapter.
@@ -11,7 +11,9 @@ so the longest start first. Both are printed.
 """
 from __future__ import annotations
 
+import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,20 +52,30 @@ def baseline(n: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of (first build, cold build, baseline), interleaved so that a machine "
+                             "slowing down or speeding up affects both sides; medians are reported")
+    rounds = parser.parse_args().repeat
+    firsts, colds, bases = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "book"
-        shutil.copytree(ROOT, root, ignore=IGNORE)
-        n = notebook_chapters(root)
-        first = timed_build(root)
-        cold = timed_build(root, "--force")
+        for k in range(rounds):
+            root = Path(tmp) / f"book{k}"
+            shutil.copytree(ROOT, root, ignore=IGNORE)
+            n = notebook_chapters(root)
+            firsts.append(timed_build(root))
+            colds.append(timed_build(root, "--force"))
+            bases.append(baseline(n))
+            print(f"round {k + 1}: first {firsts[-1]:6.2f} s, cold {colds[-1]:6.2f} s, baseline {bases[-1]:6.2f} s, "
+                  f"cold / baseline {colds[-1] / bases[-1]:4.2f}", flush=True)
         nochange = timed_build(root)
         csv = root / "data" / "review" / "initiatives.csv"
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
         frame.loc[0, "summary"] = frame.loc[0, "summary"] + " (edited)"
         frame.to_csv(csv, index=False)
         changed = timed_build(root)
-        base = baseline(n)
-    print(f"notebook chapters:            {n}")
+    first, cold, base = (statistics.median(x) for x in (firsts, colds, bases))
+    print(f"notebook chapters:            {n}   (medians of {rounds} rounds)")
     print(f"first build (fresh copy):     {first:7.2f} s")
     print(f"cold build (--force):         {cold:7.2f} s")
     print(f"no-change rebuild:            {nochange:7.2f} s   (target <= 3 s)")

@@ -99,8 +99,10 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
         pending.unlink(missing_ok=True)
         pending.touch()
         nb = nbformat.from_dict(chapter.notebook)
+        # "immediate": once every cell has run and its outputs are in, the kernel holds nothing more;
+        # a graceful shutdown kept the chapter's slot idle for 0.3 s (0.1 s this way)
         client = NotebookClient(nb, timeout=timeout, allow_errors=False, record_timing=False,
-                                resources={"metadata": {"path": str(chapter.path.parent)}})
+                                shutdown_kernel="immediate", resources={"metadata": {"path": str(chapter.path.parent)}})
         start = time.perf_counter()
         try:
             # The kernel's own chatter goes to the build log, not the author's terminal.
