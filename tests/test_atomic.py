@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from schoolcollab.build.run import BuildBusy, build_lock, recover
+from schoolcollab.build.run import RUNNING, BuildBusy, build_lock, recover, stage_dir
 from schoolcollab.paths import Project
 from schoolcollab.yamlio import write_atomic
 
@@ -43,6 +43,26 @@ def test_an_interrupted_publish_is_undone_before_the_next_build(tmp_path) -> Non
     assert sorted(p.name for p in project.build_dir.iterdir()) == ["html"]
 
 
+def test_cache_entries_a_killed_build_left_half_written_are_dropped(tmp_path) -> None:
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    project = Project(tmp_path)
+    cache = get_cache(str(stage_dir(project) / "_build" / ".jupyter_cache"))
+    entries = []
+    for k in range(3):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {k}")])
+        record = cache.cache_notebook_bundle(CacheBundleIn(nb, f"chapter{k}.md"), check_validity=False)
+        entries.append(tmp_path / "_build" / ".stage" / "_build" / ".jupyter_cache" / "executed" / record.hashkey)
+    (entries[0] / "base.ipynb").unlink()                          # killed after the record, before the file
+    (entries[1] / "base.ipynb").write_text('{"cells": [', encoding="utf-8")   # killed while writing it
+    (project.build_dir / RUNNING).touch()                         # the killed build never got to remove it
+    recover(project)
+    assert [r.hashkey for r in cache.list_cache_records()] == [entries[2].name]
+    assert not entries[0].exists() and not entries[1].exists()
+
+
 def test_one_build_at_a_time(tmp_path) -> None:
     project = Project(tmp_path)
     with build_lock(project):
@@ -54,7 +74,9 @@ def test_one_build_at_a_time(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_killing_a_build_midway_keeps_the_published_book_and_a_second_build_is_refused(book) -> None:
+@pytest.mark.parametrize("moment", ["executing ahead of Sphinx", "executed in"],
+                         ids=["as-chapters-start", "after-a-chapter-is-cached"])
+def test_killing_a_build_midway_keeps_the_published_book_and_a_second_build_is_refused(book, moment: str) -> None:
     first = subprocess.run([CLI, "build"], cwd=book.root, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     site = book.build_dir / "html"
@@ -67,8 +89,10 @@ def test_killing_a_build_midway_keeps_the_published_book_and_a_second_build_is_r
     running = subprocess.Popen([CLI, "build"], cwd=book.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "executing ahead of Sphinx" not in (log.read_text() if log.exists() else ""):
+    while time.monotonic() < deadline and moment not in (log.read_text() if log.exists() else ""):
         time.sleep(0.2)
+    if moment == "executed in":
+        time.sleep(1.0)   # the chapter is cached and recorded, and Sphinx reading, when the build dies
     second = subprocess.run([CLI, "build"], cwd=book.root, capture_output=True, text=True)
     assert second.returncode == 1 and "another build of" in second.stderr and "Traceback" not in second.stderr
     os.killpg(running.pid, signal.SIGKILL)               # the build and every kernel it started

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import IO, Callable
 import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.cache.db import NbCacheRecord
 from myst_nb.core.read import read_myst_markdown_notebook
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -194,6 +196,29 @@ def plan(project: Project, stage: Path, jobs: int, for_print: bool = False) -> l
     return schedule(todo, read_times(project), jobs)
 
 
+def repair_cache(stage: Path) -> int:
+    """Drop cache entries a killed build left half-written; returns how many.
+
+    jupyter-cache records an executed notebook in its database, then writes the notebook's file; a
+    build killed in between (or while writing) leaves a record MyST-NB cannot read, which would fail
+    every later build. Such a chapter simply executes again.
+    """
+    cache_dir = stage / "_build" / ".jupyter_cache"
+    if not cache_dir.is_dir():
+        return 0
+    cache = get_cache(str(cache_dir))
+    broken = []
+    for record in cache.list_cache_records():
+        try:
+            cache.get_cache_bundle(record.pk)
+        except Exception:  # noqa: BLE001 - missing or truncated file: the entry is unusable either way
+            broken.append(record)
+    for record in broken:
+        shutil.rmtree(cache_dir / "executed" / record.hashkey, ignore_errors=True)
+    NbCacheRecord.remove_records([r.pk for r in broken], cache.db)
+    return len(broken)
+
+
 def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -218,6 +243,9 @@ def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], j
             if isinstance(executed, CellFailure):
                 failures.append(executed)
             elif executed is not None:
+                # Marked for Sphinx to read again first: if the build is killed after the record below,
+                # the next build must still re-render this page, not find it up to date.
+                add_refreshed(state_dir, [chapter.docname])
                 record = cache.add_nb_to_project(str(chapter.path),
                                                  read_data={"type": "plugin", "name": "myst_nb_md"})
                 cache.cache_notebook_bundle(CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
@@ -234,6 +262,5 @@ def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], j
     finally:
         if handoff_dir is not None:
             handoff.release_all(handoff_dir)
-        add_refreshed(state_dir, done)
         write_times(project, timed)
     return Prefetched(sorted(done), sorted(failures, key=lambda f: str(f.path)))

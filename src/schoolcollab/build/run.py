@@ -19,9 +19,10 @@ from ..paths import Project
 from . import handoff
 from .fingerprint import digest
 from .handoff import HANDOFF_ENV
-from .prefetch import Prefetched, default_jobs, plan, prefetch
+from .prefetch import Prefetched, default_jobs, plan, prefetch, repair_cache
 
 STAGE = ".stage"
+RUNNING = ".build-running"   # present while a build runs; still there at the start of a build: one was killed
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Sphinx's own messages ("file:line: WARNING: text"); kernels' log lines ("ERROR:tornado...") are not ours
@@ -168,8 +169,10 @@ def build_lock(project: Project) -> Iterator[None]:
 
 
 def recover(project: Project) -> None:
-    """Undo what an interrupted publish left behind: bring back the previous site if it was moved
-    aside, and drop a half-copied new one."""
+    """Undo what an interrupted build left behind: bring back the previous site if it was moved
+    aside, drop a half-copied new one, and drop half-written entries of the execution cache."""
+    if (project.build_dir / RUNNING).exists():
+        repair_cache(stage_dir(project))
     target = project.build_dir / "html"
     fresh, old = target.with_name("html.new"), target.with_name("html.old")
     if not target.exists() and (old / "index.html").exists():
@@ -186,7 +189,12 @@ def build_book(project: Project, force: bool = False, pdf: bool = False,
     another build of the same book is running."""
     with build_lock(project):
         recover(project)
-        return _build(project, force, pdf, on_progress)
+        running = project.build_dir / RUNNING
+        running.touch()
+        try:
+            return _build(project, force, pdf, on_progress)
+        finally:
+            running.unlink(missing_ok=True)
 
 
 def _build(project: Project, force: bool, pdf: bool,
