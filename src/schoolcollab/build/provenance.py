@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import os
 from importlib import metadata
-from pathlib import Path
 
 from ..paths import Project
 from .fingerprint import digest
