@@ -107,11 +107,11 @@ def _follow_jupyter_book(proc: subprocess.Popen, builder: str, log_path: Path, r
         return proc.wait()
 
 
-def _run_jupyter_book(project: Project, builder: str, log_path: Path, result: BuildResult,
-                      on_progress: Callable[[str, int, str], None] | None) -> int:
-    """Run one Jupyter Book builder on the staging folder, appending to the log; returns its exit code."""
-    with _start_jupyter_book(project, builder, for_print=builder != "html") as proc:
-        return _follow_jupyter_book(proc, builder, log_path, result, on_progress)
+def _run_pdf_build(project: Project, log_path: Path, result: BuildResult,
+                   on_progress: Callable[[str, int, str], None] | None) -> int:
+    """Run Jupyter Book's PDF builder on the staging folder, appending to the log; returns its exit code."""
+    with _start_jupyter_book(project, "pdflatex", for_print=True) as proc:
+        return _follow_jupyter_book(proc, "pdflatex", log_path, result, on_progress)
 
 
 def _html_alongside_execution(project: Project, stage: Path, log_path: Path, result: BuildResult, for_print: bool,
@@ -208,8 +208,8 @@ def _build(project: Project, force: bool, pdf: bool,
     log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
     code, ahead = _html_alongside_execution(project, stage, log_path, result, pdf, on_progress)
-    result.executed = [str(project.root / f"{done}.md") for done in ahead.executed] + \
-        [doc for doc in result.executed if doc not in {str(project.root / f"{d}.md") for d in ahead.executed}]
+    ran_ahead = [str(project.root / f"{done}.md") for done in ahead.executed]
+    result.executed = ran_ahead + [doc for doc in result.executed if doc not in ran_ahead]
     if ahead.failures:  # a chapter's code raised: its cell is named, not Sphinx's echo of it
         result.warnings = [str(failure) for failure in ahead.failures]
         return result
@@ -221,7 +221,7 @@ def _build(project: Project, force: bool, pdf: bool,
     if source_digest(project) == digest_before:  # an edit during the build must not be marked as built
         (stage / "source.digest").write_text(digest_before)
     if pdf:
-        code = _run_jupyter_book(project, "pdflatex", log_path, result, on_progress)
+        code = _run_pdf_build(project, log_path, result, on_progress)
         made = stage / "_build" / "latex" / pdf_name(project)
         if code != 0 or not made.is_file():
             return result
