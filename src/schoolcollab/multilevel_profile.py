@@ -76,16 +76,19 @@ def _gls(st: SufficientStats, gamma: float) -> tuple[np.ndarray, np.ndarray, flo
     return W, beta, rss
 
 
+def _profiled(st: SufficientStats, W: np.ndarray, rss: np.ndarray, logdet_v: np.ndarray, reml: bool) -> np.ndarray:
+    """The profiled ML or REML log-likelihood from the GLS pieces (one gamma, or a batch of them)."""
+    if reml:
+        dof = st.n_obs - st.n_params
+        return -0.5 * (dof * (_LOG_2PI + np.log(rss / dof) + 1.0) + logdet_v + np.linalg.slogdet(W)[1])
+    N = st.n_obs
+    return -0.5 * (N * (_LOG_2PI + np.log(rss / N) + 1.0) + logdet_v)
+
+
 def profile_loglik(st: SufficientStats, gamma: float, reml: bool) -> float:
     """The ML or REML log-likelihood with b and sigma2 profiled out, at ``gamma = tau / sigma2``."""
     W, _, rss = _gls(st, gamma)
-    logdet_v = float(np.log1p(st.n * gamma).sum())
-    if reml:
-        dof = st.n_obs - st.n_params
-        _, logdet_w = np.linalg.slogdet(W)
-        return -0.5 * (dof * (_LOG_2PI + np.log(rss / dof) + 1.0) + logdet_v + logdet_w)
-    N = st.n_obs
-    return -0.5 * (N * (_LOG_2PI + np.log(rss / N) + 1.0) + logdet_v)
+    return float(_profiled(st, W, rss, np.log1p(st.n * gamma).sum(), reml))
 
 
 def profile_loglik_grid(st: SufficientStats, gammas: np.ndarray, reml: bool) -> np.ndarray:
@@ -99,12 +102,7 @@ def profile_loglik_grid(st: SufficientStats, gammas: np.ndarray, reml: bool) -> 
     rss = st.cyy + (d * st.t * st.t).sum(axis=1) - (w * beta).sum(axis=1)
     logdet_v = np.log1p(np.outer(gammas, st.n)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # a non-positive rss is -inf/nan: never the peak
-        if reml:
-            dof = st.n_obs - st.n_params
-            logdet_w = np.linalg.slogdet(W)[1]
-            return -0.5 * (dof * (_LOG_2PI + np.log(rss / dof) + 1.0) + logdet_v + logdet_w)
-        N = st.n_obs
-        return -0.5 * (N * (_LOG_2PI + np.log(rss / N) + 1.0) + logdet_v)
+        return _profiled(st, W, rss, logdet_v, reml)
 
 
 def fit_profile(st: SufficientStats, reml: bool) -> ProfileFit:
