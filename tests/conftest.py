@@ -74,3 +74,11 @@ def hostile_book(tmp_path_factory) -> Project:
         result = subprocess.run([cli, *args], cwd=project.root, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
     return project
+
+
+@pytest.fixture(scope="session")
+def book_evidence():
+    """The book's own evidence base, loaded once (read-only)."""
+    from schoolcollab.load import evidence
+
+    return evidence(ROOT)

@@ -24,13 +24,23 @@ city_challenge,City Challenge,,2008,2011,false,Area programme.,seed2015review,Ap
 """
 
 
+CRITERIA = ("independence", "comparison", "sample", "voices", "time_span", "reporting")
+
+
+def appraisal(judgement: str = "yes", **overrides: str) -> dict:
+    """An appraisal block judging every criterion ``judgement`` unless overridden."""
+    return {c: {"judgement": overrides.get(c, judgement), "reason": "r", "where": "w"} for c in CRITERIA}
+
+
 def record(key: str, design: str, types: list[str], findings: list[dict]) -> dict:
+    study = design not in ("think_piece", "policy_document", "literature_review")
     return {
         "key": key, "coded_from": [{"seed": "seed2015review", "sections": ["Impact"]}],
-        "publication_type": "empirical", "design": design, "aims": "not_reported",
+        "publication_type": "empirical" if study else "commentary", "design": design, "aims": "not_reported",
         "sample": {"description": "not_reported", "unit": "not_reported", "size": "not_reported"},
-        "country": ["england"], "phase": ["primary"], "formality": "formal",
+        "country": ["england"], "country_reason": "The seed says so.", "phase": ["primary"], "formality": "formal",
         "collaboration_types": types, "initiative": "not_reported", "findings": findings,
+        "appraisal": appraisal() if study else "not_applicable",
     }
 
 
@@ -54,16 +64,17 @@ RECORDS = [
     ]),
     record("delta2007four", "think_piece", [], [finding("context", "descriptive")]),
 ]
+SCOPE = {"countries": ["england"], "phases": "all", "families": "all", "period": {"from": 1999, "to": 2015}}
 CLAIMS = {"claims": [
     {"id": "leadership-matters", "kind": "key_finding", "theme": "formation_conditions",
-     "statement": "Leadership matters.", "evidence": [
+     "statement": "Leadership matters.", "scope": SCOPE, "evidence": [
          {"key": "alpha2010one", "stance": "supports"}, {"key": "alpha2012two", "stance": "supports"},
          {"key": "gamma2014three", "stance": "supports"}]},
     {"id": "federations-raise-attainment", "kind": "key_finding", "theme": "impact_students",
-     "statement": "Federations raise attainment.", "evidence": [
+     "statement": "Federations raise attainment.", "scope": SCOPE, "evidence": [
          {"key": "alpha2010one", "stance": "supports"}, {"key": "gamma2014three", "stance": "against"}]},
     {"id": "governance-gap", "kind": "gap", "theme": "structure_governance",
-     "statement": "Little is known about governance.", "evidence": []},
+     "statement": "Little is known about governance.", "scope": SCOPE, "evidence": []},
 ]}
 
 

@@ -68,12 +68,16 @@ def test_profiles(mini) -> None:
 def test_ratings_follow_the_rules(mini) -> None:
     ev = load(mini)
     r = ev.ratings.set_index("claim")
-    # three supporting sources by two first authors (Alpha twice): -1 adequacy; empirical; consistent
+    # three supporting studies by two teams (Alpha in both author lists): moderate adequacy concerns (A2),
+    # well appraised, consistent, in scope: one level down (O2)
     assert r.loc["leadership-matters", "independent"] == 2
+    assert r.loc["leadership-matters", "adequacy"] == "moderate"
     assert r.loc["leadership-matters", "rating"] == "moderate"
-    # one supporter (-2), comparative present, half against (-2) -> floor at very low
+    # one supporter (A1, serious) and half the sources against (C1, serious): four levels down, floor very low
     assert r.loc["federations-raise-attainment", "rating"] == "very low"
-    assert "run against" in r.loc["federations-raise-attainment", "reasons"]
+    assert r.loc["federations-raise-attainment", "coherence_why"].startswith("C1: 1 of 2 linked sources run against")
+    assert set(r.loc["federations-raise-attainment", "applied"]) == {"C1", "A1", "M3", "R4", "O1", "O3"} or \
+        {"C1", "A1", "O1"} <= set(r.loc["federations-raise-attainment", "applied"])
     assert r.loc["governance-gap", "rating"] == "gap"
 
 
@@ -89,7 +93,8 @@ def test_new_sources_linking_to_a_claim_change_its_counts_and_rating(mini) -> No
         (mini.sources / f"{key}.yaml").write_text(yaml.safe_dump(rec))
     after = load(mini).ratings.set_index("claim").loc["leadership-matters"]
     assert after["independent"] == 4 and after["sources"] == 5
-    assert after["rating"] == "high" and after["reasons"] == "no concerns"
+    assert after["adequacy"] == "minor" and after["rating"] == "high"
+    assert after["reasons"] == "no concerns that lower it"
 
 
 def test_all_record_problems_are_reported_at_once(mini) -> None:

@@ -17,7 +17,8 @@ from .bib import Bibliography, load_bibliography, parse_bibliography
 from .errors import Problems
 from .evidence.claims import check_claim_links, claim_tables, load_claims
 from .evidence.codebook import Codebook, load_codebook
-from .evidence.ratings import rate_claims
+from .evidence.appraisal import appraisal_rows, appraisal_status
+from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .inputs import list_dir, read_text
 from .paths import Project, find_project
@@ -34,6 +35,8 @@ class Evidence:
     links: pd.DataFrame
     ratings: pd.DataFrame
     initiatives: pd.DataFrame
+    appraisals: pd.DataFrame
+    rating_inputs: RatingInputs
 
     @property
     def sources(self) -> pd.DataFrame:
@@ -140,8 +143,11 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
         check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
                           set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
-    ratings = rate_claims(claim_df, links, tables.sources, authors)
-    return Evidence(codebook, bib, tables, claim_df, links, ratings, inits)
+    appraisals = appraisal_rows(records, codebook)
+    commissioners = {k: v.get("institution", v.get("publisher", "")) for k, v in bib.entries.items()}
+    inputs = RatingInputs(claim_df, links, source_facts(tables.sources, tables.types, commissioners), authors,
+                          appraisals, appraisal_status(records))
+    return Evidence(codebook, bib, tables, claim_df, links, rate_claims(inputs), inits, appraisals, inputs)
 
 
 @lru_cache(maxsize=4)

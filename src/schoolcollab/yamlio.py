@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,14 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
 
 # a date in a text field is text: '2015-13-45' must not crash, and a date is no JSON type
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+# YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans, which would turn an
+# appraisal judgement `yes` or `no` into True/False.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                    list("tTfF"))
 
 
 def load_yaml(path: Path, problems: Problems) -> Any | None:

@@ -49,8 +49,8 @@ def claim_tables(claims: list[dict[str, Any]], findings: pd.DataFrame) -> tuple[
     and a record link the same source to a claim, the ledger's stance stands.
     """
     claim_df = pd.DataFrame(
-        [{k: c[k] for k in ("id", "kind", "theme", "statement")} for c in claims],
-        columns=["id", "kind", "theme", "statement"],
+        [{k: c[k] for k in ("id", "kind", "theme", "statement", "scope")} for c in claims],
+        columns=["id", "kind", "theme", "statement", "scope"],
     )
     rows = [{"claim": c["id"], "key": ev["key"], "stance": ev["stance"], "why": ev.get("why", ""), "via": "ledger"}
             for c in claims for ev in c["evidence"]]

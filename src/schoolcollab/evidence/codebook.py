@@ -17,16 +17,20 @@ from ..yamlio import line_of, load_yaml
 VOCABULARIES = (
     "typologies", "families", "collaboration_types", "themes", "domains", "drivers", "conditions",
     "barriers", "designs", "publication_types", "phases", "countries", "formality", "directions",
-    "stances", "claim_kinds", "sample_units",
+    "stances", "claim_kinds", "sample_units", "appraisal_criteria", "judgements",
 )
 NOT_REPORTED = "not_reported"
-TERM_ATTRIBUTES = {"label", "definition", "typology", "family", "source", "group", "tier"}
+TERM_ATTRIBUTES = {"label", "definition", "typology", "family", "source", "group", "tier", "applies_to"}
 # attributes the book computes with, beyond the label every term has: vocabulary -> attribute -> the
 # vocabulary its value must come from (None: any text)
 NEEDED: dict[str, dict[str, str | None]] = {
     "designs": {"tier": None}, "themes": {"group": None},
     "collaboration_types": {"family": "families", "typology": "typologies"},
+    "appraisal_criteria": {"applies_to": None},
 }
+EMPIRICAL_TIERS = ("comparative", "empirical")
+# what a record without an appraisal block says instead
+NOT_APPRAISED = ("not_applicable", NOT_REPORTED)
 IMPACT_THEMES = ("impact_students", "impact_teachers", "impact_leadership", "impact_finance")
 
 
@@ -47,6 +51,19 @@ class Codebook:
         """One vocabulary as a table, in codebook order."""
         rows = [{"id": k, **v} for k, v in self.vocab[name].items()]
         return pd.DataFrame(rows)
+
+    def empirical_designs(self) -> list[str]:
+        """Designs whose records must be appraised (their tier is comparative or empirical)."""
+        return [d for d, a in self.vocab["designs"].items() if a["tier"] in EMPIRICAL_TIERS]
+
+    def appraisal_schema(self) -> dict[str, Any]:
+        """One judgement with its reason and where it comes from, for every criterion of the codebook."""
+        text = {"type": "string", "minLength": 1}
+        judgement = {"type": "object", "required": ["judgement", "reason", "where"], "additionalProperties": False,
+                     "properties": {"judgement": {"enum": self.ids("judgements")}, "reason": text, "where": text}}
+        criteria = self.ids("appraisal_criteria")
+        return {"type": "object", "required": criteria, "additionalProperties": False,
+                "properties": {c: judgement for c in criteria}}
 
     @property
     def factor_vocab(self) -> dict[str, str]:
@@ -91,7 +108,16 @@ class Codebook:
             "type": "object",
             "additionalProperties": False,
             "required": ["key", "coded_from", "publication_type", "design", "aims", "sample", "country",
-                         "phase", "formality", "collaboration_types", "initiative", "findings"],
+                         "phase", "formality", "collaboration_types", "initiative", "findings", "appraisal"],
+            # an empirical record is appraised; any other says why not. A coded country gives its reason.
+            "allOf": [
+                {"if": {"anyOf": [{"properties": {"design": {"enum": self.empirical_designs()}}},
+                                  {"properties": {"publication_type": {"const": "empirical"}}}]},
+                 "then": {"properties": {"appraisal": self.appraisal_schema()}},
+                 "else": {"properties": {"appraisal": {"enum": list(NOT_APPRAISED)}}}},
+                {"if": {"properties": {"country": {"const": [NOT_REPORTED]}}},
+                 "else": {"required": ["country_reason"]}},
+            ],
             "properties": {
                 "key": text,
                 "coded_from": {"type": "array", "minItems": 1, "items": {
@@ -105,6 +131,8 @@ class Codebook:
                                           "size": {"anyOf": [{"type": "integer", "minimum": 1},
                                                              {"const": NOT_REPORTED}]}}},
                 "country": listed("countries"),
+                "country_reason": text,
+                "appraisal": {"anyOf": [self.appraisal_schema(), {"enum": list(NOT_APPRAISED)}]},
                 "phase": listed("phases"),
                 "formality": enum("formality"),
                 "collaboration_types": {"type": "array", "items": enum("collaboration_types", (NOT_REPORTED,))},
@@ -114,6 +142,19 @@ class Codebook:
             },
         }
 
+    def scope_schema(self) -> dict[str, Any]:
+        """What a claim is about: countries, phases and forms of collaboration (a list, or ``all``) and a
+        period of years; the relevance of each source is judged against it."""
+        either = lambda name: {"anyOf": [{"const": "all"}, {"type": "array", "minItems": 1,  # noqa: E731
+                                                            "items": {"enum": self.ids(name)}}]}
+        year = {"type": "integer", "minimum": 1500, "maximum": 2100}
+        return {"type": "object", "required": ["countries", "phases", "families", "period"],
+                "additionalProperties": False,
+                "properties": {"countries": either("countries"), "phases": either("phases"),
+                               "families": either("families"),
+                               "period": {"type": "object", "required": ["from", "to"], "additionalProperties": False,
+                                          "properties": {"from": year, "to": year}}}}
+
     def claims_schema(self) -> dict[str, Any]:
         """JSON Schema of the claim ledger."""
         text = {"type": "string", "minLength": 1}
@@ -122,8 +163,9 @@ class Codebook:
             "type": "object", "required": ["claims"], "additionalProperties": False,
             "properties": {"claims": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False,
-                "required": ["id", "kind", "theme", "statement", "evidence"],
+                "required": ["id", "kind", "theme", "statement", "scope", "evidence"],
                 "properties": {
+                    "scope": self.scope_schema(),
                     "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
                     "kind": {"enum": self.ids("claim_kinds")},
                     "theme": {"enum": self.ids("themes")},

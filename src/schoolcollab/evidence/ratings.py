@@ -1,101 +1,142 @@
-"""Confidence in each claim, computed from its evidence by rules written once, here.
+"""Confidence in each claim: four GRADE-CERQual components, then the overall level, by the rules of
+:mod:`schoolcollab.evidence.rating_rules` and no others.
 
-In the spirit of GRADE-CERQual and the EEF's padlocks: every claim starts at *high* and is moved down
-one or two levels for each concern, and each move is recorded with its reason. The book explains the
-rules by printing :func:`rules_table`, so the text and the computation cannot drift apart.
+Every concern names the rule that raised it and the facts that made it hold, so a reader can retrace each
+rating; the book prints the same rule objects the computation reads (``rule_tables``), and a test checks
+that every rule applied is printed and every printed rule can apply.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-LEVELS = ("high", "moderate", "low", "very low")
-BEARING = ("supports", "mixed")
-EMPIRICAL_TIERS = ("comparative", "empirical")
+from .appraisal import NOT_A_STUDY, study_limitations
+from .claim_metrics import ClaimEvidence, claim_evidence
+from .codebook import IMPACT_THEMES
+from .rating_rules import CONCERNS, COMPONENTS, LEVELS, OVERALL, MAIN, Method, Rule
+
+RATING_COLUMNS = ["claim", "kind", "theme", "sources", "supports", "mixed", "against", "studies", "independent",
+                  "comparative", "rating", "steps", *[c for comp in COMPONENTS for c in (comp, f"{comp}_why")],
+                  "applied", "reasons"]
 
 
 @dataclass(frozen=True)
-class Rule:
-    concern: str
-    test: str
-    steps: int
+class RatingInputs:
+    """Everything a rating is computed from, kept so that other methods can re-rate the same evidence."""
+
+    claims: pd.DataFrame  # id, kind, theme, statement, scope
+    links: pd.DataFrame  # claim, key, stance, why, via
+    sources: dict[str, dict[str, Any]]  # bib key -> tier, countries, phases, families, year
+    authors: dict[str, str]  # bib key -> author field
+    appraisals: pd.DataFrame  # schoolcollab.evidence.appraisal.appraisal_rows
+    status: dict[str, str]  # bib key -> appraised / not_applicable / not_reported
 
 
-RULES = (
-    Rule("adequacy", "only one independent source supports the claim", 2),
-    Rule("adequacy", "two or three independent sources support the claim", 1),
-    Rule("methods", "a claim about effects has no comparative (quasi-experimental) source behind it", 1),
-    Rule("methods", "fewer than half of the sources are empirical studies", 1),
-    Rule("coherence", "a third or more of the sources run against the claim", 2),
-    Rule("coherence", "a quarter or more of the sources are mixed or contrary", 1),
-)
+def source_facts(sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Bib key -> what the relevance, design and independence rules need to know of a coded source.
 
-
-def rules_table() -> pd.DataFrame:
-    """The rating rules as a table for the book."""
-    return pd.DataFrame([{"Concern": r.concern, "Downgrade when": r.test, "Levels down": r.steps} for r in RULES])
-
-
-def first_author(author_field: str) -> str:
-    """'Chapman, C. and Muijs, D.' -> 'chapman c': the identity used to judge independence."""
-    first = re.split(r"\s+and\s+", author_field.strip(), maxsplit=1)[0]
-    family, _, given = first.partition(",")
-    initial = given.strip()[:1].lower()
-    return f"{re.sub(r'[^a-z]', '', family.lower())} {initial}".strip()
-
-
-def rate_claims(claims: pd.DataFrame, evidence: pd.DataFrame, sources: pd.DataFrame,
-                authors: dict[str, str]) -> pd.DataFrame:
-    """One row per claim: counts, rating and the reasons for each downgrade.
-
-    ``sources`` gives each source's design tier (coded records); a source linked to a claim without a
-    coded record counts as tier 'unknown', so it is never treated as empirical by default.
-    ``authors`` maps bib key -> author field, for independence.
+    ``commissioners``: bib key -> the institution or publisher of its entry; a report on a named initiative
+    for the same body as another report on it counts as the same team's work.
     """
-    tier = dict(zip(sources["key"], sources["tier"]))
+    families = types.groupby("key")["family"].agg(lambda f: tuple(dict.fromkeys(f)))
+    facts = {}
+    for r in sources.itertuples(index=False):
+        named = r.initiative not in ("none", "not_reported") and commissioners.get(r.key)
+        facts[r.key] = {"tier": r.tier, "countries": tuple(r.countries), "phases": tuple(r.phases),
+                        "families": families.get(r.key, ()), "year": None if pd.isna(r.year) else int(r.year),
+                        "programme": f"{r.initiative} for {commissioners[r.key]}" if named else None}
+    return facts
+
+
+def _facts(metric: str, ce: ClaimEvidence) -> str:
+    """The facts behind one metric, in words, with the numbers."""
+    n = len(ce.bearing)
+    lim = list(ce.limitation.values())
+    if metric == "limited_share":
+        k = sum(v in ("serious", NOT_A_STUDY) for v in lim)
+        return f"{k} of {n} supporting sources are not studies or have serious limitations"
+    if metric == "weak_share":
+        k = sum(v != "minor" for v in lim)
+        return f"{k} of {n} supporting sources are not studies or have moderate or serious limitations"
+    if metric == "against_share":
+        return f"{ce.against} of {ce.n_sources} linked sources run against it"
+    if metric == "mixed_share":
+        return f"{ce.against + ce.mixed} of {ce.n_sources} linked sources are mixed or contrary"
+    if metric == "independent_studies":
+        merged = [g for g in ce.groups if len(g) > 1]
+        extra = f" ({'; '.join(' + '.join(g) for g in merged)} count as one team)" if merged else ""
+        return f"{len(ce.groups)} independent empirical stud{'y' if len(ce.groups) == 1 else 'ies'} support it{extra}"
+    if metric in ("indirect_share", "unclear_share"):
+        kind = "indirect" if metric == "indirect_share" else "unclear"
+        hits = {k: dims for k, (fit, dims) in ce.fit.items() if fit == kind}
+        dims = sorted({d for v in hits.values() for d in v})
+        what = "outside the claim's scope" if kind == "indirect" else "of unclear fit to the claim's scope"
+        return f"{len(hits)} of {n} supporting sources are {what}" + (f" (by {', '.join(dims)})" if dims else "")
+    if metric == "comparative_studies":
+        return f"{len(ce.comparative_groups)} independent comparative stud{'y' if len(ce.comparative_groups) == 1 else 'ies'}"
+    raise KeyError(metric)
+
+
+def _component(component: str, rules: tuple[Rule, ...], ce: ClaimEvidence) -> tuple[str, str, list[str]]:
+    """(concern level, reason, ids of the rules that fired) of one component."""
+    mine = [r for r in rules if r.component == component]
+    fired = [r for r in mine if r.holds(ce.metrics[r.metric])]
+    if not fired:
+        metric = mine[-1].metric if component != "adequacy" else "independent_studies"
+        return CONCERNS[0], f"{_facts(metric, ce)} (no rule applies)", []
+    worst = max(fired, key=lambda r: CONCERNS.index(r.concern))
+    return worst.concern, f"{worst.id}: {_facts(worst.metric, ce)}", [worst.id]
+
+
+def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
+    """One row per claim: evidence counts, the four components with their reasons, the overall rating."""
+    rules = method.rules()
+    limits = {}
+    for effects in (False, True):
+        limits[effects] = (study_limitations(inputs.appraisals, inputs.status, effects) if method.appraisal else
+                           {k: ("minor" if s == "appraised" else NOT_A_STUDY) for k, s in inputs.status.items()})
     rows = []
-    for claim in claims.itertuples(index=False):
-        ev = evidence[evidence["claim"] == claim.id]
-        stance = ev["stance"].value_counts()
-        n_sup, n_mix, n_against = (int(stance.get(s, 0)) for s in ("supports", "mixed", "against"))
-        bearing = ev[ev["stance"].isin(BEARING)]
-        independent = {first_author(authors.get(k, k)) for k in bearing["key"]}
-        tiers = [tier.get(k, "unknown") for k in ev["key"]]
-        n_empirical = sum(t in EMPIRICAL_TIERS for t in tiers)
-        comparative = any(tier.get(k) == "comparative" for k in bearing["key"])
-        row = {"claim": claim.id, "kind": claim.kind, "theme": claim.theme, "sources": len(ev),
-               "independent": len(independent), "supports": n_sup, "mixed": n_mix, "against": n_against,
-               "empirical": n_empirical}
+    for claim in inputs.claims.itertuples(index=False):
+        effects = claim.theme in IMPACT_THEMES
+        ce = claim_evidence(inputs.links[inputs.links["claim"] == claim.id], inputs.sources, inputs.authors,
+                            limits[effects], claim.scope, method.independence)
+        row: dict[str, Any] = {"claim": claim.id, "kind": claim.kind, "theme": claim.theme, "sources": ce.n_sources,
+                               "supports": ce.supports, "mixed": ce.mixed, "against": ce.against,
+                               "studies": len(ce.studies), "independent": len(ce.groups),
+                               "comparative": len(ce.comparative_groups)}
         if claim.kind == "gap":
-            row.update(rating="gap", steps=0, reasons="a gap is an absence of evidence: not rated")
+            row.update({c: "not rated" for c in COMPONENTS}, **{f"{c}_why": "" for c in COMPONENTS},
+                       rating="gap", steps=0, applied=(), reasons="a gap is an absence of evidence: not rated")
             rows.append(row)
             continue
-        reasons: list[str] = []
-        steps = 0
-
-        def down(n: int, why: str) -> None:
-            nonlocal steps
-            steps += n
-            reasons.append(f"−{n}: {why}")
-
-        if len(independent) == 0:
-            down(3, "no source supports the claim")
-        elif len(independent) == 1:
-            down(2, "only one independent source supports it")
-        elif len(independent) <= 3:
-            down(1, f"only {len(independent)} independent sources support it")
-        if claim.theme.startswith("impact_") and not comparative:
-            down(1, "no comparative study behind a claim about effects")
-        if len(ev) and n_empirical / len(ev) < 0.5:
-            down(1, f"only {n_empirical} of {len(ev)} sources are empirical studies")
-        if len(ev) and n_against / len(ev) >= 1 / 3:
-            down(2, f"{n_against} of {len(ev)} sources run against it")
-        elif len(ev) and (n_against + n_mix) / len(ev) >= 1 / 4:
-            down(1, f"{n_against + n_mix} of {len(ev)} sources are mixed or contrary")
-        row.update(rating=LEVELS[min(steps, len(LEVELS) - 1)], steps=steps,
-                   reasons="; ".join(reasons) if reasons else "no concerns")
+        applied: list[str] = []
+        concerns = {}
+        for comp in COMPONENTS:
+            level, why, fired = _component(comp, rules, ce)
+            concerns[comp] = level
+            row[comp], row[f"{comp}_why"] = level, why
+            applied += fired
+        steps, said = 0, []
+        for o in OVERALL:
+            hit = [COMPONENTS[c].lower() for c, lvl in concerns.items() if lvl == o.concern]
+            if o.each and hit:
+                steps += o.steps * len(hit)
+            elif not o.each and len(hit) >= o.at_least:
+                steps += o.steps
+            else:
+                continue
+            applied.append(o.id)
+            said.append(f"{o.id}: {o.concern} concerns on {', '.join(hit)}")
+        level = min(steps, len(LEVELS) - 1)
+        if effects:
+            for cap in method.caps():
+                if cap.holds(ce.metrics[cap.metric]) and level < LEVELS.index(cap.at_most):
+                    level = LEVELS.index(cap.at_most)
+                    applied.append(cap.id)
+                    said.append(f"{cap.id}: a claim about effects with {_facts(cap.metric, ce)} is at most {cap.at_most}")
+        row.update(rating=LEVELS[level], steps=steps, applied=tuple(applied),
+                   reasons="; ".join(said) if said else "no concerns that lower it")
         rows.append(row)
-    return pd.DataFrame(rows, columns=["claim", "kind", "theme", "sources", "independent", "supports", "mixed",
-                                       "against", "empirical", "rating", "steps", "reasons"])
+    return pd.DataFrame(rows, columns=RATING_COLUMNS)

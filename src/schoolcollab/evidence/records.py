@@ -137,7 +137,13 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
         and parent.absolute_path == err.absolute_path else ""
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        hint = {"key": "the source's key in references.bib", "findings": "a list of at least one finding"}.get(
+        hint = {"key": "the source's key in references.bib", "findings": "a list of at least one finding",
+                "appraisal": "an appraisal block (one judgement per criterion of appraisal_criteria in "
+                             "data/codebook.yaml), or not_applicable (not a study) or not_reported",
+                "country_reason": "one sentence saying where the source documents place the work, or "
+                                  "country: [not_reported]",
+                "scope": "what the claim is about: countries, phases and families (each a list of codebook "
+                         "terms, or all) and period: {from: year, to: year}"}.get(
             missing, "a value (write not_reported if the source document does not say)")
         return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
     if err.validator == "additionalProperties":
@@ -236,6 +242,7 @@ def tabulate(records: list[dict[str, Any]], codebook: Codebook, years: dict[str,
             "countries": tuple(rec["country"]), "phases": tuple(rec["phase"]),
             "collaboration_types": tuple(t for t in rec["collaboration_types"] if t != "not_reported"),
             "seeds": tuple(o["seed"] for o in rec["coded_from"]),
+            "appraisal": "appraised" if isinstance(rec["appraisal"], dict) else rec["appraisal"],
         })
         for t in rec["collaboration_types"]:
             if t != "not_reported":
@@ -247,7 +254,7 @@ def tabulate(records: list[dict[str, Any]], codebook: Codebook, years: dict[str,
                 "where": f["where"], "claims": tuple((c["id"], c["stance"]) for c in f.get("claims", ())),
             })
     src_cols = ["key", "year", "design", "tier", "publication_type", "formality", "initiative", "sample_unit",
-                "sample_size", "countries", "phases", "collaboration_types", "seeds"]
+                "sample_size", "countries", "phases", "collaboration_types", "seeds", "appraisal"]
     return SourceTables(
         sources=pd.DataFrame(source_rows, columns=src_cols).astype({"sample_size": "Int64", "year": "Int64"}),
         findings=pd.DataFrame(finding_rows, columns=["key", "finding", "theme", "domain", "factor", "direction",

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .codebook import Codebook
+from .codebook import EMPIRICAL_TIERS, Codebook
 from .records import SourceTables
 
 UNSPECIFIED = "unspecified"
-EMPIRICAL_TIERS = ("comparative", "empirical")
 
 
 def findings_by_family(tables: SourceTables) -> pd.DataFrame:
@@ -117,3 +116,20 @@ def sources_on(tables: SourceTables, *, theme: str | None = None, family: str | 
         if val is not None:
             joined = joined[joined[col] == val]
     return tables.sources[tables.sources["key"].isin(joined["key"])].reset_index(drop=True)
+
+
+def evidence_base_counts(tables: SourceTables) -> dict[str, int]:
+    """Named counts that describe the evidence base in running text.
+
+    ``studies``: records appraised as empirical studies; ``comparative``: studies whose design compares
+    collaborating schools with a matched or constructed comparison group; ``initiative_studies``: studies
+    that evaluate, or were done within, a named government initiative (policy papers, statistics and
+    reviews about an initiative are not studies of it).
+    """
+    src = tables.sources
+    studies = src[src["appraisal"] == "appraised"]
+    named = ~studies["initiative"].isin(["none", "not_reported"])
+    return {"sources": len(src), "studies": len(studies), "comparative": int((src["tier"] == "comparative").sum()),
+            "initiative_studies": int((named | (studies["design"] == "evaluation_report")).sum()),
+            "not_studies": int((src["appraisal"] == "not_applicable").sum()),
+            "undescribed": int((src["appraisal"] == "not_reported").sum())}

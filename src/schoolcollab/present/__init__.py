@@ -1,6 +1,8 @@
 """Tables and figures for the chapters: one short call each, one look for the whole book."""
-from .evidence_views import (case_partnerships_table, claim_box, factor_figure, factor_table, gap_map_figure,
-                             gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, ratings_table, rules_table, section_label,
+from .confidence_views import (appraisal_table, claim_box, rating_facts, ratings_table, rules_tables,
+                               sensitivity_summary, sensitivity_table)
+from .evidence_views import (case_partnerships_table, factor_figure, factor_table, gap_map_figure,
+                             gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, section_label,
                              summary_markdown, changes_table, typologies_table)
 from .explorer import claims_explorer, sources_explorer
 from .provenance_view import inputs_table, simulated_results_table, versions_table
@@ -11,7 +13,8 @@ from .review_tables import (databases_table, glossary_table, initiatives_table, 
 __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_figure", "factor_table",
            "gap_map_figure", "gaps_table", "glossary_table", "impact_figure", "initiatives_table",
            "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
-           "supplementary_table", "template_table", "typologies_table", "rules_table", "section_label",
+           "supplementary_table", "template_table", "typologies_table", "rules_tables", "section_label",
+           "appraisal_table", "rating_facts", "sensitivity_summary", "sensitivity_table",
            "summary_markdown", "changes_table", "claims_explorer", "sources_explorer", "interactive_library",
            "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
 

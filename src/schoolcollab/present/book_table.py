@@ -53,6 +53,8 @@ class BookTable:
     widths: dict[str, str] = field(default_factory=dict)
     right: tuple[str, ...] = ()
     small: bool = False
+    # cell text -> CSS class, for tables whose cells are a few fixed words (the words stay: colour only repeats them)
+    value_classes: dict[str, str] = field(default_factory=dict)
     text: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +69,8 @@ class BookTable:
         head = self._html_head(cols)
         body = []
         for row in self.text.itertuples(index=False):
-            cells = "".join(f"<td{self._html_style(c)}>{html.escape(v)}</td>" for c, v in zip(cols, row))
+            cells = "".join(f"<td{self._html_class(v)}{self._html_style(c)}>{html.escape(v)}</td>"
+                            for c, v in zip(cols, row))
             body.append(f"<tr>{cells}</tr>")
         size = ' style="font-size:0.85em"' if self.small else ""
         return (f'<table id="T_{ident}" class="sc-table"{size}>\n<thead>\n{head}</thead>\n'
@@ -83,6 +86,10 @@ class BookTable:
                 rows.append(f"<tr>{cells}</tr>\n")
             return "".join(rows)
         return "<tr>" + "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in cols) + "</tr>\n"
+
+    def _html_class(self, value: str) -> str:
+        css = self.value_classes.get(value)
+        return f' class="{css}"' if css else ""
 
     def _html_style(self, col: Any) -> str:
         props = []

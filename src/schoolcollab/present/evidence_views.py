@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplot
     from matplotlib.figure import Figure
 
 from .book_table import BookTable, table
-from .style import DIRECTION_COLOURS, PALETTE, RATING_ORDER, SEQUENTIAL, theme, markdown_text
+from .confidence_views import components_markdown
+from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, theme, markdown_text
 
 
 def gap_map_figure(ev: Evidence) -> Figure:
@@ -97,23 +98,6 @@ def profile_figure(ev: Evidence) -> Figure:
     return fig
 
 
-def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "concluding_point")) -> BookTable:
-    """Claims with their computed confidence, the evidence counts and the reasons for each downgrade."""
-    merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
-    merged = merged[merged["kind"].isin(kinds)]
-    merged["order"] = merged["rating"].map({r: i for i, r in enumerate(RATING_ORDER)})
-    merged = merged.sort_values(["order", "theme"])
-    frame = pd.DataFrame({
-        "Claim": merged["statement"],
-        "Area": [ev.codebook.label("themes", t) for t in merged["theme"]],
-        "Confidence": merged["rating"],
-        "Sources (for / mixed / against)": [f"{s} / {m} / {a}" for s, m, a in
-                                            zip(merged["supports"], merged["mixed"], merged["against"])],
-        "Why not higher": merged["reasons"],
-    })
-    return table(frame, wrap=("Claim", "Why not higher"))
-
-
 def gaps_table(ev: Evidence) -> BookTable:
     merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     merged = merged[merged["kind"] == "gap"]
@@ -144,28 +128,6 @@ def typologies_table(ev: Evidence) -> BookTable:
     depth = max(map(len, columns.values()))
     frame = pd.DataFrame({k: v + [""] * (depth - len(v)) for k, v in columns.items()})
     return table(frame, wrap=tuple(frame.columns))
-
-
-def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
-    """A short boxed statement of one claim, its computed confidence and why, to sit beside the text."""
-    from IPython.display import Markdown
-
-    claims = ev.claims.set_index("id")
-    if claim_id not in claims.index:
-        raise KeyError(f"claim '{claim_id}' is not in data/findings.yaml (known: {', '.join(sorted(claims.index))})")
-    claim = claims.loc[claim_id]
-    rating = ev.ratings.set_index("claim").loc[claim_id]
-    links = ev.links[ev.links["claim"] == claim_id]
-    cites = ",".join(sorted(links["key"]))
-    stance = f"{rating['supports']} for, {rating['mixed']} mixed, {rating['against']} against"
-    level = rating["rating"]
-    head = "Gap in the evidence" if level == "gap" else f"Confidence: {level}"
-    kind = {"high": "tip", "moderate": "note", "low": "warning", "very low": "warning"}.get(level, "seealso")
-    evidence = f"*Evidence:* {stance}" + (f" {{cite:p}}`{cites}`" if cites else "") + "."
-    if level != "gap":
-        evidence += f" *Why not higher:* {markdown_text(rating['reasons'])}."
-    body = f":::{{admonition}} {head}\n:class: {kind}\n{markdown_text(claim['statement'])}\n\n{evidence}\n:::\n"
-    return Markdown(body)
 
 
 def case_partnerships_table(partnerships: pd.DataFrame) -> BookTable:
@@ -236,8 +198,7 @@ def summary_markdown(ev: Evidence) -> "Markdown":
     labels = book_labels()
 
     themes = ev.codebook.vocab["themes"]
-    merged = ev.claims.merge(ev.ratings[["claim", "rating", "reasons", "supports", "mixed", "against"]],
-                             left_on="id", right_on="claim")
+    merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     merged = merged[merged["kind"] != "gap"]
     lines = []
     for group, title in GROUP_TITLES.items():
@@ -245,12 +206,12 @@ def summary_markdown(ev: Evidence) -> "Markdown":
         if rows.empty:
             continue
         lines.append(f"### {title}\n")
-        for r in rows.itertuples():
-            why = "" if r.reasons == "no concerns" else f" Downgraded: {markdown_text(r.reasons)}."
-            label = section_label(r.theme)
+        for _, r in rows.iterrows():
+            label = section_label(r["theme"])
             see = f" See {{ref}}`{label}`." if label in labels else ""
-            lines.append(f"- **{markdown_text(r.statement)}** *Confidence: {r.rating}* ({r.supports} supporting, {r.mixed} mixed, "
-                         f"{r.against} contrary source(s)).{why}{see}")
+            lines.append(f"- **{markdown_text(r['statement'])}** *Confidence: {r['rating']}* ({r['supports']} supporting, "
+                         f"{r['mixed']} mixed, {r['against']} contrary source(s)).{see}")
+            lines.append(textwrap.indent(components_markdown(r), "  "))
         lines.append("")
     return Markdown("\n".join(lines))
 
@@ -260,9 +221,3 @@ def changes_table(changes: pd.DataFrame, ev: Evidence) -> BookTable:
     frame = pd.DataFrame({"Claim": [statements.get(c, c) for c in changes["claim"]],
                           "Before": changes["before"], "Now": changes["after"]})
     return table(frame, wrap=("Claim",))
-
-
-def rules_table() -> BookTable:
-    from ..evidence.ratings import rules_table as rules
-
-    return table(rules(), wrap=("Downgrade when",))

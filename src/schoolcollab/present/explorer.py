@@ -13,6 +13,8 @@ from typing import Any
 import pandas as pd
 
 from ..bib import cited_keys, short_citation
+from ..evidence.appraisal import appraisal_summary
+from ..evidence.rating_rules import COMPONENTS
 from ..load import Evidence
 from .book_table import LATEX_MIME, BookTable
 from .style import stable_id
@@ -89,6 +91,7 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
     cb = ev.codebook
     findings = ev.findings.groupby("key")
     cited = chapter_citations(ev)
+    appraised = appraisal_summary(ev.appraisals, ev.rating_inputs.status, cb)
     rows_html, rows_text = [], []
     for src in ev.sources.sort_values(["year", "key"]).itertuples(index=False):
         entry = ev.bib.entries.get(src.key, {})
@@ -102,6 +105,7 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
             "Themes": "; ".join(sorted({cb.label("themes", t) for t in mine["theme"]})),
             "Direction of findings": "; ".join(cb.label("directions", d) for d in sorted(set(mine["direction"]))),
             "Countries": "; ".join(cb.label("countries", c) for c in src.countries),
+            "Appraisal": appraised.get(src.key, "—"),
         }
         chapters = cited.get(src.key, [])
         rows_text.append({**values, "Cited in": "; ".join(t for _, t in chapters) or "—"})
@@ -112,23 +116,24 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
     return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]),
-                            wrap=("Source", "Title", "Collaboration types", "Themes", "Cited in"),
+                            wrap=("Source", "Title", "Collaboration types", "Themes", "Appraisal", "Cited in"),
                             panes=("Year", "Design", "Collaboration types", "Themes", "Direction of findings",
                                    "Countries"))
 
 
 def claims_explorer(ev: Evidence) -> InteractiveTable:
     """The claim ledger: each claim, its computed rating, why, and the sources behind it."""
-    merged = ev.claims.merge(ev.ratings[["claim", "rating", "reasons", "supports", "mixed", "against"]],
-                             left_on="id", right_on="claim")
+    merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     keys = ev.links.groupby("claim")["key"].apply(sorted).to_dict()
     rows_html, rows_text = [], []
-    for c in merged.itertuples(index=False):
-        values = {"Claim": c.statement, "Area": ev.codebook.label("themes", c.theme),
-                  "Kind": ev.codebook.label("claim_kinds", c.kind), "Confidence": c.rating,
-                  "Why not higher": c.reasons if c.rating != "gap" else "—",
-                  "For / mixed / against": f"{c.supports} / {c.mixed} / {c.against}"}
-        sources = keys.get(c.id, [])
+    for _, c in merged.iterrows():
+        gap = c["rating"] == "gap"
+        values = {"Claim": c["statement"], "Area": ev.codebook.label("themes", c["theme"]),
+                  "Kind": ev.codebook.label("claim_kinds", c["kind"]), "Confidence": c["rating"],
+                  **{label: "—" if gap else f"{c[comp]}: {c[f'{comp}_why']}" for comp, label in COMPONENTS.items()},
+                  "How the components combine": "—" if gap else c["reasons"],
+                  "For / mixed / against": f"{c['supports']} / {c['mixed']} / {c['against']}"}
+        sources = keys.get(c["id"], [])
         rows_text.append({**values, "Sources": "; ".join(short_citation(ev.bib, k) for k in sources)})
         escaped = {k: html.escape(str(v)) for k, v in values.items()}
         escaped["Sources"] = "; ".join(_link(f"{REFERENCES_PAGE}#cite-{k}", short_citation(ev.bib, k))
@@ -136,4 +141,5 @@ def claims_explorer(ev: Evidence) -> InteractiveTable:
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
     return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Sources"]),
-                            wrap=("Claim", "Why not higher"), panes=("Area", "Kind", "Confidence"))
+                            wrap=("Claim", *COMPONENTS.values(), "How the components combine"),
+                            panes=("Area", "Kind", "Confidence"))
