@@ -30,11 +30,12 @@ sample:
   description: not_reported
   unit: not_reported             # schools | federations | networks | partnerships | interviews | ...
   size: not_reported             # a whole number, or not_reported
-country: [not_reported]
+country: [not_reported]          # with a country, add country_reason: where the work places itself there
 phase: [not_reported]
 formality: not_reported          # formal | informal | both
 collaboration_types: [not_reported]
 initiative: not_reported
+appraisal: not_reported          # once the design is known: a block judging each criterion (data/sources/README.md)
 findings: []
 # findings:
 #   - theme: impact_students      # see `themes` in data/codebook.yaml

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import review
-from .bib import Bibliography, load_bibliography, parse_bibliography
+from .bib import Bibliography, load_bibliography, parse_bibliography, short_citation
 from .errors import Problems
 from .evidence.claims import check_claim_links, claim_tables, load_claims
 from .evidence.codebook import Codebook, load_codebook
@@ -146,7 +146,8 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
     appraisals = appraisal_rows(records, codebook)
     commissioners = {k: v.get("institution", v.get("publisher", "")) for k, v in bib.entries.items()}
     inputs = RatingInputs(claim_df, links, source_facts(tables.sources, tables.types, commissioners), authors,
-                          appraisals, appraisal_status(records))
+                          appraisals, appraisal_status(records),
+                          {k: short_citation(bib, k) for k in bib.keys()})
     return Evidence(codebook, bib, tables, claim_df, links, rate_claims(inputs), inits, appraisals, inputs)
 
 

@@ -182,10 +182,15 @@ def overall_rules_table(method: Method = MAIN) -> pd.DataFrame:
 
 def study_rules_table() -> pd.DataFrame:
     """How an appraisal makes a study's limitations, as the book prints it."""
-    weights = "; ".join(f"{j.replace('_', ' ')} {w}" for j, w in CONCERN_WEIGHT.items())
-    rows = [{"Study limitations": level, "When the judgements that apply add up to at least": str(floor)}
-            for floor, level in STUDY_LIMITATIONS]
+    weights = ", ".join(f"{j.replace('_', ' ')} {w}" for j, w in CONCERN_WEIGHT.items())
+    rows, above = [], None
+    for floor, level in STUDY_LIMITATIONS:
+        span = f"at least {floor}" if above is None else (f"from {floor} to less than {above}" if floor else
+                                                        f"less than {above}")
+        rows.append({"Study limitations": level,
+                     "When the weights of the criteria that apply add up to": f"{span} ({weights})"})
+        above = floor
     rows.append({"Study limitations": NOT_A_STUDY,
-                 "When the judgements that apply add up to at least": "the work is not appraised (not a study, or "
-                                                                      "not described in the source documents)"})
-    return pd.DataFrame(rows).assign(**{"Weight of each judgement": weights})
+                 "When the weights of the criteria that apply add up to":
+                     "the work is not appraised: not a study, or not described in the source documents"})
+    return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ that every rule applied is printed and every printed rule can apply.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -32,6 +32,7 @@ class RatingInputs:
     authors: dict[str, str]  # bib key -> author field
     appraisals: pd.DataFrame  # schoolcollab.evidence.appraisal.appraisal_rows
     status: dict[str, str]  # bib key -> appraised / not_applicable / not_reported
+    labels: dict[str, str] = field(default_factory=dict)  # bib key -> short citation, for the reasons
 
 
 def source_facts(sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -50,7 +51,11 @@ def source_facts(sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict
     return facts
 
 
-def _facts(metric: str, ce: ClaimEvidence) -> str:
+def _studies(n: int) -> str:
+    return f"{n} independent {'study' if n == 1 else 'studies'}"
+
+
+def _facts(metric: str, ce: ClaimEvidence, labels: dict[str, str]) -> str:
     """The facts behind one metric, in words, with the numbers."""
     n = len(ce.bearing)
     lim = list(ce.limitation.values())
@@ -66,8 +71,10 @@ def _facts(metric: str, ce: ClaimEvidence) -> str:
         return f"{ce.against + ce.mixed} of {ce.n_sources} linked sources are mixed or contrary"
     if metric == "independent_studies":
         merged = [g for g in ce.groups if len(g) > 1]
-        extra = f" ({'; '.join(' + '.join(g) for g in merged)} count as one team)" if merged else ""
-        return f"{len(ce.groups)} independent empirical stud{'y' if len(ce.groups) == 1 else 'ies'} support it{extra}"
+        teams = "; ".join(" + ".join(labels.get(k, k) for k in g) for g in merged)
+        extra = f" ({teams} count as one team)" if merged else ""
+        verb = "supports" if len(ce.groups) == 1 else "support"
+        return f"{_studies(len(ce.groups)).replace('independent', 'independent empirical')} {verb} it{extra}"
     if metric in ("indirect_share", "unclear_share"):
         kind = "indirect" if metric == "indirect_share" else "unclear"
         hits = {k: dims for k, (fit, dims) in ce.fit.items() if fit == kind}
@@ -75,19 +82,21 @@ def _facts(metric: str, ce: ClaimEvidence) -> str:
         what = "outside the claim's scope" if kind == "indirect" else "of unclear fit to the claim's scope"
         return f"{len(hits)} of {n} supporting sources are {what}" + (f" (by {', '.join(dims)})" if dims else "")
     if metric == "comparative_studies":
-        return f"{len(ce.comparative_groups)} independent comparative stud{'y' if len(ce.comparative_groups) == 1 else 'ies'}"
+        return _studies(len(ce.comparative_groups)).replace("independent", "independent comparative")
     raise KeyError(metric)
 
 
-def _component(component: str, rules: tuple[Rule, ...], ce: ClaimEvidence) -> tuple[str, str, list[str]]:
+def _component(component: str, rules: tuple[Rule, ...], ce: ClaimEvidence,
+               labels: dict[str, str] | None = None) -> tuple[str, str, list[str]]:
     """(concern level, reason, ids of the rules that fired) of one component."""
+    labels = labels or {}
     mine = [r for r in rules if r.component == component]
     fired = [r for r in mine if r.holds(ce.metrics[r.metric])]
-    if not fired:
-        metric = mine[-1].metric if component != "adequacy" else "independent_studies"
-        return CONCERNS[0], f"{_facts(metric, ce)} (no rule applies)", []
+    if not fired:  # say what was measured, each measure once
+        metrics = list(dict.fromkeys(r.metric for r in mine))
+        return CONCERNS[0], "; ".join(_facts(m, ce, labels) for m in metrics) + " (no rule applies)", []
     worst = max(fired, key=lambda r: CONCERNS.index(r.concern))
-    return worst.concern, f"{worst.id}: {_facts(worst.metric, ce)}", [worst.id]
+    return worst.concern, f"{worst.id}: {_facts(worst.metric, ce, labels)}", [worst.id]
 
 
 def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
@@ -114,7 +123,7 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
         applied: list[str] = []
         concerns = {}
         for comp in COMPONENTS:
-            level, why, fired = _component(comp, rules, ce)
+            level, why, fired = _component(comp, rules, ce, inputs.labels)
             concerns[comp] = level
             row[comp], row[f"{comp}_why"] = level, why
             applied += fired
@@ -135,7 +144,8 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
                 if cap.holds(ce.metrics[cap.metric]) and level < LEVELS.index(cap.at_most):
                     level = LEVELS.index(cap.at_most)
                     applied.append(cap.id)
-                    said.append(f"{cap.id}: a claim about effects with {_facts(cap.metric, ce)} is at most {cap.at_most}")
+                    said.append(f"{cap.id}: a claim about effects with {_facts(cap.metric, ce, inputs.labels)} "
+                                f"is at most {cap.at_most}")
         row.update(rating=LEVELS[level], steps=steps, applied=tuple(applied),
                    reasons="; ".join(said) if said else "no concerns that lower it")
         rows.append(row)

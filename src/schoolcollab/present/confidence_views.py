@@ -48,7 +48,7 @@ def ratings_table(ev: Evidence, kinds: tuple[str, ...] = ("key_finding", "conclu
            for comp, label in COMPONENTS.items()},
         "How the components combine": merged["reasons"],
     })
-    return table(frame, wrap=tuple(frame.columns), small=True)
+    return table(frame, wrap=tuple(frame.columns), small=True, widths={"Claim": "14em"})
 
 
 def claim_box(ev: Evidence, claim_id: str) -> "Markdown":
@@ -106,7 +106,7 @@ def sensitivity_table(ev: Evidence) -> BookTable:
     for m in ALTERNATIVES:
         frame[m.label] = [("= " if v == base else "") + v for v, base in zip(sens[m.id], sens[MAIN.id])]
     frame["Robust"] = sens["robust"].map({True: "yes", False: "no"})
-    return table(frame, wrap=("Claim",), small=True)
+    return table(frame, wrap=("Claim",), small=True, widths={"Claim": "20em"})
 
 
 def sensitivity_summary(ev: Evidence) -> BookTable:
