@@ -209,8 +209,11 @@ def test_a_new_federation_study_changes_gap_map_counts_and_rating(built) -> None
     record.update({
         "publication_type": "empirical", "design": "quasi_experimental", "aims": "Test a federation effect.",
         "sample": {"description": "40 federated and 40 matched schools", "unit": "schools", "size": 80},
-        "country": ["england"], "phase": ["primary"], "formality": "formal",
+        "country": ["england"], "country_reason": "The article studies federations in England.",
+        "phase": ["primary"], "formality": "formal",
         "collaboration_types": ["hard_governance_federation"], "initiative": "none",
+        "appraisal": {c: {"judgement": "yes", "reason": "Stated in the methods section.", "where": "Methods"}
+                      for c in ("independence", "comparison", "sample", "voices", "time_span", "reporting")},
         "findings": [{"theme": "impact_students", "domain": "attainment", "direction": "positive",
                       "summary": "Pupils in federated schools gained more than matched peers.", "where": "Results",
                       "claims": [{"id": claim["id"], "stance": "supports"}]}],

@@ -167,7 +167,8 @@ def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
     headers = page.evaluate(f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container').querySelectorAll('thead th').length)")
     assert all(n > 0 for n in headers)                          # header rows once DataTables has drawn them
     claims = rows(page, 1)
-    assert claims and all(len(r) == 7 for r in claims)          # the ledger: claim ... sources
+    # the ledger: claim, area, kind, confidence, the four components, how they combine, stances, sources
+    assert claims and all(len(r) == 11 for r in claims)
     assert not visit.errors and not visit.outside
     visit.close()
 

@@ -81,6 +81,10 @@ def test_no_unresolved_reference_object_repr_or_raw_markup(pdf) -> None:
     for planted in (HOSTILE, HOSTILE_NAME):               # the test's own entries hold markup on purpose
         assert normalise(planted) in flat
         flat = flat.replace(normalise(planted), "")
+    # in narrow table columns pdftotext interleaves the planted text with the next cell's, so its markup
+    # tokens are also removed one by one (a leak of any other citation or directive is still caught)
+    for token in ("{cite}`nobody`", ":::{warning}", "boom :::", "{glue}`y`"):
+        flat = flat.replace(token, "")
     leaks = ["??", "object at 0x", "<IPython", "Styler", "{cite", "{glue", "{numref}", "```", ":::", "\\begin{",
              "\\textbf", "\\caption", "{code-cell}", "$$"]
     found = {leak: flat[max(0, flat.find(leak) - 60): flat.find(leak) + 60] for leak in leaks if leak in flat}
