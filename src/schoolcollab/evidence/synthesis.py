@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .codebook import EMPIRICAL_TIERS, Codebook
+from .codebook import Codebook
 from .records import SourceTables
 
 UNSPECIFIED = "unspecified"
@@ -18,7 +18,7 @@ def findings_by_family(tables: SourceTables) -> pd.DataFrame:
     fams = tables.types[["key", "family"]].drop_duplicates()
     merged = tables.findings.merge(fams, on="key", how="left")
     merged["family"] = merged["family"].fillna(UNSPECIFIED)
-    return merged.merge(tables.sources[["key", "tier", "design", "year"]], on="key", how="left")
+    return merged.merge(tables.sources[["key", "tier", "design", "year", "appraisal"]], on="key", how="left")
 
 
 def evidence_matrix(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
@@ -28,7 +28,8 @@ def evidence_matrix(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     counts = pd.DataFrame({
         "sources": grouped["key"].nunique(),
         "findings": grouped.size(),
-        "empirical_sources": grouped.apply(lambda g: g.loc[g["tier"].isin(EMPIRICAL_TIERS), "key"].nunique(),
+        # an empirical study is an appraised record: the same definition as the ratings and the counts use
+        "empirical_sources": grouped.apply(lambda g: g.loc[g["appraisal"] == "appraised", "key"].nunique(),
                                            include_groups=False),
     })
     themes = [t for t in codebook.ids("themes") if t != "context"]
