@@ -69,13 +69,25 @@ def test_add_creates_a_record_refuses_to_overwrite_and_says_what_to_fill(book) -
     assert check.returncode == 1 and "newcomer2026new.yaml" in check.stderr and "findings" in check.stderr
 
 
-def test_report_and_snapshot_show_rating_changes(book) -> None:
-    assert run("snapshot", "test-edition", cwd=book.root).returncode == 0
+def test_snapshot_records_a_new_edition_and_never_overwrites_one(book) -> None:
+    editions = book.data / "editions"
+    first = (editions / "2026.1" / "ratings.csv").read_bytes()
+    draft = run("report", cwd=book.root)
+    assert "Draft of the edition after 2026.1" in draft.stdout and "since edition 2026.1" in draft.stdout
+    made = run("snapshot", "2026.2", "--note", "Test.", "--search-date", "2026-11-30", cwd=book.root)
+    assert made.returncode == 0, made.stderr
+    assert (editions / "2026.2" / "ratings.csv").is_file() and (editions / "2026.2" / "sources.csv").is_file()
+    assert (editions / "2026.1" / "ratings.csv").read_bytes() == first        # the earlier edition is kept
     same = run("report", cwd=book.root)
-    assert same.returncode == 0 and "no claim changed rating" in same.stdout
-    snap = book.snapshot.read_text().splitlines()
-    claim, rating = snap[1].split(",")[1:3]
-    other = "high" if rating != "high" else "low"
-    book.snapshot.write_text("\n".join([snap[0], f"test-edition,{claim},{other}", *snap[2:]]) + "\n")
-    changed = run("report", cwd=book.root)
-    assert f"{claim}: {other} -> {rating}" in changed.stdout
+    assert "(Edition 2026.2)" in same.stdout and "since edition 2026.1" in same.stdout
+    for name, why in (("2026.2", "already exists"), ("2026.1", "already exists"), ("2025.9", "sort before"),
+                      ("next", "not an edition name")):
+        refused = run("snapshot", name, cwd=book.root)
+        assert refused.returncode == 1 and why in refused.stderr, (name, refused.stderr)
+    assert "2025.9" not in (editions / "editions.yaml").read_text()
+    # a change to the evidence after the snapshot makes the book a draft of the next edition again
+    record = book.sources / "ainscow2006collaboration.yaml"
+    record.write_text(record.read_text() + "# an author's note\n")
+    after = run("report", cwd=book.root)
+    assert "Draft of the edition after 2026.2" in after.stdout and "1 recoded" in after.stdout
+

@@ -13,8 +13,6 @@ from .evidence.records import RecordValidator
 from .review import load_initiatives
 from .yamlio import load_yaml, write_atomic
 
-SNAPSHOT_COLUMNS = ["edition", "claim", "rating"]
-
 TEMPLATE = """\
 # Source record for {key}: {title}
 # {author} ({year}). Fill in every field from the work itself (see data/sources/README.md);
@@ -75,31 +73,3 @@ def add_source(project, key: str) -> tuple[Path, list[str]]:
     remaining = Problems()
     RecordValidator(codebook.source_schema(list(inits["id"]))).problems(path, load_yaml(path, remaining), remaining)
     return path, [str(p) for p in remaining]
-
-
-def read_snapshot(project) -> pd.DataFrame:
-    """The ratings of the last tagged edition (empty if none was tagged)."""
-    if not project.snapshot.is_file():
-        return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
-    from .inputs import read_text
-    return pd.read_csv(io.StringIO(read_text(project.snapshot)), dtype=str)
-
-
-def write_snapshot(project, ratings: pd.DataFrame, edition: str) -> Path:
-    """Record ``ratings`` as edition ``edition``."""
-    project.snapshot.parent.mkdir(parents=True, exist_ok=True)
-    frame = ratings[["claim", "rating"]].assign(edition=edition)[SNAPSHOT_COLUMNS]
-    write_atomic(project.snapshot, frame.to_csv(index=False))
-    return project.snapshot
-
-
-def edition_changes(project, ratings: pd.DataFrame) -> pd.DataFrame:
-    """Claims whose rating differs from the last edition, and claims added or removed since."""
-    old = read_snapshot(project)
-    if old.empty:
-        return pd.DataFrame(columns=["edition", "claim", "before", "after"])
-    merged = old.rename(columns={"rating": "before"}).merge(
-        ratings[["claim", "rating"]].rename(columns={"rating": "after"}), on="claim", how="outer")
-    merged["edition"] = old["edition"].iloc[0]
-    merged[["before", "after"]] = merged[["before", "after"]].fillna("(none)")
-    return merged[merged["before"] != merged["after"]][["edition", "claim", "before", "after"]].reset_index(drop=True)

@@ -132,8 +132,8 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
 
 @app.command()
 def report(root: Optional[Path] = ROOT) -> None:
-    """Print what the evidence base holds and which claims changed rating since the last edition."""
-    from .authoring import edition_changes
+    """Print what the evidence base holds and what changed since the edition the book follows."""
+    from .editions import compare, status
     from .load import evidence
 
     project = _project(root)
@@ -141,34 +141,75 @@ def report(root: Optional[Path] = ROOT) -> None:
         ev = evidence(project.root)
     except InputError as exc:
         _fail_input(exc)
-    out.print(f"{len(ev.sources)} sources, {len(ev.findings)} findings, {len(ev.claims)} claims")
+    out.print(f"{len(ev.sources)} sources, {len(ev.findings)} findings, {len(ev.claims)} claims "
+              f"({status(project).label()})", markup=False)
     counts = ev.ratings["rating"].value_counts()
     table = Table("rating", "claims")
     for level in ("high", "moderate", "low", "very low", "gap"):
         table.add_row(level, str(int(counts.get(level, 0))))
     out.print(table)
-    changes = edition_changes(project, ev.ratings)
-    if changes.empty:
-        out.print("no claim changed rating since the last edition")
+    changes = compare(project, ev)
+    if changes.since is None:
+        out.print("no earlier edition to compare with")
+        return
+    out.print(f"since edition {changes.since}: {len(changes.added)} source(s) added, {len(changes.removed)} removed, "
+              f"{len(changes.recoded)} recoded", markup=False)
+    moved = changes.claims[changes.claims["what"] == "rating"]
+    if moved.empty:
+        out.print(f"no claim changed rating since edition {changes.since}")
     else:
-        out.print(f"{len(changes)} claim(s) changed since edition {changes['edition'].iloc[0]}:")
-        for row in changes.itertuples(index=False):
+        out.print(f"{len(moved)} claim(s) changed rating since edition {changes.since}:")
+        for row in moved.itertuples(index=False):
             out.print(f"  {row.claim}: {row.before} -> {row.after}", markup=False)
 
 
 @app.command()
-def snapshot(edition: str = typer.Argument(..., help="The edition's name, e.g. 2026.1"),
+def snapshot(edition: str = typer.Argument(..., help="The new edition's name, e.g. 2026.2 (later than the last)"),
+             note: str = typer.Option("", "--note", help="One sentence on what the edition adds."),
+             search_date: str = typer.Option("not_reported", "--search-date",
+                                             help="Date (YYYY-MM-DD) of the search this edition reports."),
+             date: Optional[str] = typer.Option(None, "--date", help="The edition's date (default: today)."),
              root: Optional[Path] = ROOT) -> None:
-    """Record the current claim ratings as an edition (data/editions/ratings.csv)."""
-    from .authoring import write_snapshot
+    """Record the evidence as it is now as a new edition in data/editions/ (never overwriting one)."""
+    import datetime as dt
+
+    from .editions import EditionRefused, check_name, write_edition
     from .load import evidence
 
     project = _project(root)
     try:
-        path = write_snapshot(project, evidence(project.root).ratings, edition)
+        check_name(project, edition)
+        ev = evidence(project.root)
+        path = write_edition(project, ev, edition, date or dt.date.today().isoformat(), search_date, note)
+    except EditionRefused as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
     except InputError as exc:
         _fail_input(exc)
-    out.print(f"wrote {path}")
+    out.print(f"recorded edition {edition} in {path}; rebuild the book to publish it", markup=False)
+
+
+@app.command()
+def prisma(csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write the counts to this file in the "
+                                                   "PRISMA2020 package's CSV layout."),
+           root: Optional[Path] = ROOT) -> None:
+    """Print the PRISMA 2020 counts of the book as built (the edition being prepared, for a draft)."""
+    from .load import evidence, prisma_flow
+    from .prisma import prisma_csv
+    from .yamlio import write_atomic
+
+    project = _project(root)
+    try:
+        name, counts = prisma_flow(evidence(project.root), project.root)
+    except InputError as exc:
+        _fail_input(exc)
+    text = prisma_csv(counts)
+    if csv_path is None:
+        out.print(f"PRISMA 2020 counts of {name}:", markup=False)
+        out.print(text, markup=False, highlight=False)
+    else:
+        write_atomic(csv_path, text)
+        out.print(f"wrote {csv_path} (PRISMA 2020 counts of {name})", markup=False)
 
 
 @app.command()

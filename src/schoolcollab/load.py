@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,10 @@ from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .inputs import list_dir, read_text
 from .paths import Project, find_project
+from .prisma import added_by_edition, check_new_studies, load_searches
+
+if TYPE_CHECKING:
+    from .editions import Changes
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
         check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
                           set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
+    searches = load_searches(proj, problems)
+    check_new_studies(proj, searches, added_by_edition(proj, {r["key"] for r in records}, list(searches)), problems)
     appraisals = appraisal_rows(records, codebook)
     commissioners = {k: v.get("institution", v.get("publisher", "")) for k, v in bib.entries.items()}
     inputs = RatingInputs(claim_df, links, source_facts(tables.sources, tables.types, commissioners), authors,
@@ -193,10 +199,33 @@ def case_processes(root: Path | None = None) -> pd.DataFrame:
     return _run(review.load_processes, base / "processes.yaml", case_partnerships(root))
 
 
-def edition_changes(ev: Evidence, root: Path | None = None) -> tuple[str | None, pd.DataFrame]:
-    """(name of the last tagged edition or None, claims whose computed rating differs from it)."""
-    from .authoring import edition_changes as changes, read_snapshot
+def edition_changes(ev: Evidence, root: Path | None = None) -> "Changes":
+    """What changed between the edition the book follows and the book as built (see schoolcollab.editions)."""
+    from .editions import compare
+
+    return compare(project(root), ev)
+
+
+def edition_history(root: Path | None = None) -> pd.DataFrame:
+    """Every recorded edition with its counts (see schoolcollab.editions.history)."""
+    from .editions import history
+
+    return history(project(root))
+
+
+def edition_status(root: Path | None = None) -> str:
+    """'Edition 2026.2', or 'Draft of the edition after 2026.2' when the evidence changed since."""
+    from .editions import status
+
+    return status(project(root)).label()
+
+
+def prisma_flow(ev: Evidence, root: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """(edition, PRISMA 2020 counts) of the book as built (see schoolcollab.prisma.edition_flow)."""
+    from .prisma import edition_flow
 
     proj = project(root)
-    snap = read_snapshot(proj)
-    return (snap["edition"].iloc[0] if not snap.empty else None), changes(proj, ev.ratings)
+    problems = Problems()
+    searches = load_searches(proj, problems)
+    problems.raise_if_any()
+    return edition_flow(proj, searches, set(ev.sources["key"]))

@@ -39,10 +39,6 @@ class Project:
         return self.data / "findings.yaml"
 
     @property
-    def snapshot(self) -> Path:
-        return self.data / "editions" / "ratings.csv"
-
-    @property
     def build_dir(self) -> Path:
         return self.root / "_build"
 

@@ -4,32 +4,28 @@ Used by the PDF's title page and the book's provenance page, so both say the sam
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from importlib import metadata
 
 from ..paths import Project
-from .fingerprint import digest
 
 LIBRARIES = ("schoolcollab", "jupyter-book", "sphinx", "myst-nb", "sphinxcontrib-bibtex", "pandas", "numpy",
              "scipy", "statsmodels", "matplotlib", "seaborn", "bibtexparser", "nbconvert", "itables", "jsonschema")
 
 
 def evidence_fingerprint(project: Project) -> str:
-    """A short hash of ``data/`` and ``references.bib``: the same inputs always give the same value."""
-    return digest([project.data, project.bib], project.root)[:12]
+    """A short hash of ``data/`` (without the record of editions) and ``references.bib``."""
+    from ..editions import evidence_fingerprint as fingerprint
+
+    return fingerprint(project)
 
 
 def edition(project: Project) -> str:
-    """The latest edition recorded with ``schoolcollab snapshot`` ("unreleased" before the first)."""
-    path = project.snapshot
-    if not path.is_file():
-        return "unreleased"
-    with open(path, encoding="utf-8", newline="") as fh:
-        names = [row.get("edition", "") for row in csv.DictReader(fh)]
-    names = [n for n in names if n]
-    return names[-1] if names else "unreleased"
+    """Which edition this is: 'Edition 2026.2', or 'Draft of the edition after 2026.2' between snapshots."""
+    from ..editions import status
+
+    return status(project).label()
 
 
 def build_date() -> dt.date:

@@ -135,8 +135,14 @@ STATIC = Path(__file__).with_name("static")
 
 
 def on_config_inited(app: Sphinx, config: Any) -> None:
-    """Serve the book's own stylesheet from the package (nothing is fetched from elsewhere)."""
+    """Serve the book's own stylesheet from the package (nothing is fetched from elsewhere), and give pages
+    the edition as ``{{ edition }}``: 'Edition 2026.2', or a draft of the next one (a change re-reads pages)."""
+    from ..editions import status
+    from ..paths import Project
+
     config.html_static_path = [*config.html_static_path, str(STATIC)]
+    config.myst_substitutions = {**(config.myst_substitutions or {}),
+                                 "edition": status(Project(Path(app.srcdir))).label()}
 
 
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],

@@ -139,6 +139,9 @@ class Codebook:
                 "initiative": {"enum": [*initiatives, "none", NOT_REPORTED]} if initiatives is not None else text,
                 "findings": {"type": "array", "minItems": 1, "items": finding},
                 "notes": {"type": "string"},
+                # chapters (theme groups) whose text discusses a study added after the source documents
+                "discussed_in": {"type": "array", "uniqueItems": True, "items": {"enum": sorted(
+                    {a["group"] for a in self.vocab["themes"].values()} - {"context"})}},
             },
         }
 

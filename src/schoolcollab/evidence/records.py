@@ -243,6 +243,7 @@ def tabulate(records: list[dict[str, Any]], codebook: Codebook, years: dict[str,
             "collaboration_types": tuple(t for t in rec["collaboration_types"] if t != "not_reported"),
             "seeds": tuple(o["seed"] for o in rec["coded_from"]),
             "appraisal": "appraised" if isinstance(rec["appraisal"], dict) else rec["appraisal"],
+            "discussed_in": tuple(rec.get("discussed_in", ())),
         })
         for t in rec["collaboration_types"]:
             if t != "not_reported":
@@ -254,7 +255,8 @@ def tabulate(records: list[dict[str, Any]], codebook: Codebook, years: dict[str,
                 "where": f["where"], "claims": tuple((c["id"], c["stance"]) for c in f.get("claims", ())),
             })
     src_cols = ["key", "year", "design", "tier", "publication_type", "formality", "initiative", "sample_unit",
-                "sample_size", "countries", "phases", "collaboration_types", "seeds", "appraisal"]
+                "sample_size", "countries", "phases", "collaboration_types", "seeds", "appraisal",
+                "discussed_in"]
     return SourceTables(
         sources=pd.DataFrame(source_rows, columns=src_cols).astype({"sample_size": "Int64", "year": "Int64"}),
         findings=pd.DataFrame(finding_rows, columns=["key", "finding", "theme", "domain", "factor", "direction",

@@ -11,6 +11,8 @@ from .codebook import Codebook
 from .records import SourceTables
 
 UNSPECIFIED = "unspecified"
+# the two documents the book was first built from (../shared/seeds): the review and the primary-school study
+SOURCE_DOCUMENTS = ("armstrong2015effective", "muijs2015improving")
 
 
 def findings_by_family(tables: SourceTables) -> pd.DataFrame:
@@ -125,12 +127,15 @@ def evidence_base_counts(tables: SourceTables) -> dict[str, int]:
     ``studies``: records appraised as empirical studies; ``comparative``: studies whose design compares
     collaborating schools with a matched or constructed comparison group; ``initiative_studies``: studies
     that evaluate, or were done within, a named government initiative (policy papers, statistics and
-    reviews about an initiative are not studies of it).
+    reviews about an initiative are not studies of it); ``from_documents``: records coded from the two
+    source documents, ``from_elsewhere``: records coded from the works themselves or from later reviews.
     """
     src = tables.sources
     studies = src[src["appraisal"] == "appraised"]
     named = ~studies["initiative"].isin(["none", "not_reported"])
+    from_documents = src["seeds"].map(lambda seeds: any(k in SOURCE_DOCUMENTS for k in seeds))
     return {"sources": len(src), "studies": len(studies), "comparative": int((src["tier"] == "comparative").sum()),
             "initiative_studies": int((named | (studies["design"] == "evaluation_report")).sum()),
             "not_studies": int((src["appraisal"] == "not_applicable").sum()),
-            "undescribed": int((src["appraisal"] == "not_reported").sum())}
+            "undescribed": int((src["appraisal"] == "not_reported").sum()),
+            "from_documents": int(from_documents.sum()), "from_elsewhere": int((~from_documents).sum())}

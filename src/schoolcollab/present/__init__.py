@@ -3,8 +3,10 @@ from .confidence_views import (appraisal_table, claim_box, rating_facts, ratings
                                sensitivity_summary, sensitivity_table)
 from .evidence_views import (case_partnerships_table, factor_figure, factor_table, gap_map_figure,
                              gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, section_label,
-                             summary_markdown, changes_table, typologies_table)
+                             summary_markdown, typologies_table)
+from .edition_views import added_evidence, changed_cells_table, changed_claims_table, changed_sources_table, history_table
 from .explorer import claims_explorer, sources_explorer
+from .prisma_views import prisma_figure
 from .provenance_view import inputs_table, simulated_results_table, versions_table
 from .style import listing, markdown_text
 from .review_tables import (databases_table, glossary_table, initiatives_table, initiatives_timeline,
@@ -15,7 +17,7 @@ __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_fi
            "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
            "supplementary_table", "template_table", "typologies_table", "rules_tables", "section_label",
            "appraisal_table", "rating_facts", "sensitivity_summary", "sensitivity_table",
-           "summary_markdown", "changes_table", "claims_explorer", "sources_explorer", "interactive_library",
+           "summary_markdown", "added_evidence", "changed_cells_table", "changed_claims_table", "changed_sources_table", "history_table", "claims_explorer", "sources_explorer", "prisma_figure", "interactive_library",
            "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
 
 

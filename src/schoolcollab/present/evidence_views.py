@@ -214,10 +214,3 @@ def summary_markdown(ev: Evidence) -> "Markdown":
             lines.append(textwrap.indent(components_markdown(r), "  "))
         lines.append("")
     return Markdown("\n".join(lines))
-
-
-def changes_table(changes: pd.DataFrame, ev: Evidence) -> BookTable:
-    statements = ev.claims.set_index("id")["statement"]
-    frame = pd.DataFrame({"Claim": [statements.get(c, c) for c in changes["claim"]],
-                          "Before": changes["before"], "Now": changes["after"]})
-    return table(frame, wrap=("Claim",))

@@ -21,7 +21,8 @@ def inputs_table(ev: Evidence) -> BookTable:
     record(proj.bib)
     files = [p for p in proj.data.rglob("*") if p.is_file() and not p.name.startswith(".")]
     rows = [("Edition", edition(proj)),
-            ("Evidence fingerprint", f"{evidence_fingerprint(proj)} (SHA-256 of data/ and references.bib, first 12 hex digits)"),
+            ("Evidence fingerprint", f"{evidence_fingerprint(proj)} (SHA-256 of data/, without data/editions/, and "
+                                     "references.bib; first 12 hex digits)"),
             ("Files in data/", f"{len(files):,}"),
             ("Coded sources", f"{len(ev.sources):,} (data/sources/)"),
             ("Findings", f"{len(ev.findings):,}"),

@@ -89,7 +89,7 @@ def screening_table(strategy: dict[str, Any]) -> BookTable:
     return table(pd.DataFrame(rows).astype({"Sources": "Int64"}), wrap=("What happened",))
 
 
-def selection_flow(strategy: dict[str, Any], n_coded: int) -> "Figure":
+def selection_flow(strategy: dict[str, Any], n_coded: int, n_from_documents: int | None = None) -> "Figure":
     """A flow diagram of search and selection: one box per stage, with the count where the review gives
     one and "not reported" where it does not, ending in the records this book codes."""
     plt = theme()
@@ -102,7 +102,10 @@ def selection_flow(strategy: dict[str, Any], n_coded: int) -> "Figure":
         count = stage["count"]
         boxes.append((stage["stage"].capitalize(),
                       f"n = {count}" if isinstance(count, int) else "count not reported", not isinstance(count, int)))
-    boxes.append(("Coded in this book's evidence base", f"n = {n_coded} records (both source documents)", False))
+    origin = "" if n_from_documents is None else (
+        " (all from the two source documents)" if n_from_documents == n_coded else
+        f" ({n_from_documents} from the two source documents, {n_coded - n_from_documents} from elsewhere)")
+    boxes.append(("Coded in this book's evidence base", f"n = {n_coded} records{origin}", False))
     height, gap = 0.62, 0.38
     fig, ax = plt.subplots(figsize=(6.2, (height + gap) * len(boxes) + 0.2))
     for i, (title, detail, missing) in enumerate(boxes):
