@@ -28,7 +28,7 @@ CASES = Path(__file__).resolve().parent / "bad_inputs"
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "case.yaml").is_file())
 BOOK_PARTS = ("_config.yml", "_toc.yml", "chapters", "data", "references.bib")
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
-CASE_FIELDS = {"description", "expect", "expect_regex", "edits", "generate", "min_problems", "cli"}
+CASE_FIELDS = {"description", "expect", "expect_regex", "edits", "generate", "min_problems", "cli", "command"}
 
 HEAD = re.compile(r"^(\d+) problems? in the book's input:$")
 # "  - file: message", "  - file:12: message", "  - file:12: field: message (expected ...)"
@@ -42,6 +42,9 @@ def read_case(folder: Path) -> dict[str, Any]:
     assert not unknown, f"{folder.name}/case.yaml: unknown field(s) {sorted(unknown)}"
     assert isinstance(case.get("description"), str) and case["description"].strip(), f"{folder.name}: no description"
     assert case.get("expect") and all(isinstance(e, str) for e in case["expect"]), f"{folder.name}: no expect list"
+    command = case.get("command", "check").split()
+    assert command == ["check"] or (len(command) == 2 and command[0] == "import"), \
+        f"{folder.name}: command must be 'check' or 'import <file>'"
     return case
 
 
@@ -78,6 +81,21 @@ def build_case(folder: Path, case: dict[str, Any], dest: Path) -> Path:
     return dest
 
 
+def run_import(root: Path, file: str, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """(exit code, everything printed) of ``schoolcollab import file --root root``, run from ``root``."""
+    if cli:
+        result = subprocess.run([CLI, "import", file, "--root", str(root)], cwd=root, capture_output=True,
+                                text=True, timeout=120)
+        return result.returncode, result.stdout + result.stderr
+    from schoolcollab.importing import import_references
+
+    monkeypatch.chdir(root)
+    try:
+        return 0, "\n".join(import_references(Project(root), root / file).lines())
+    except InputError as exc:
+        return 1, exc.render()
+
+
 def run_check(root: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """(exit code, everything printed) of ``schoolcollab check --root root``."""
     if cli:
@@ -95,8 +113,14 @@ def run_check(root: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[i
 def test_bad_input_is_reported_not_crashed(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = read_case(folder)
     root = build_case(folder, case, tmp_path / "book")
-    code, output = run_check(root, bool(case.get("cli")), monkeypatch)
-    shown = f"\n--- output of schoolcollab check ---\n{output}"
+    command = case.get("command", "check").split()
+    bib_before = (root / "references.bib").read_bytes()
+    if command[0] == "import":
+        code, output = run_import(root, command[1], bool(case.get("cli")), monkeypatch)
+        assert (root / "references.bib").read_bytes() == bib_before, "a bad import must write nothing"
+    else:
+        code, output = run_check(root, bool(case.get("cli")), monkeypatch)
+    shown = f"\n--- output of schoolcollab {' '.join(command)} ---\n{output}"
     assert "Traceback" not in output, shown
     assert code == 1, shown
     lines = output.splitlines()

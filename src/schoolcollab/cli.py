@@ -130,6 +130,22 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
             out.print(f"  - {p}", markup=False, highlight=False)
 
 
+@app.command("import")
+def import_(file: Path = typer.Argument(..., help="A RIS file (ERIC, Scopus, Web of Science) or a BibTeX file "
+                                                  "(Zotero, Better BibTeX)."),
+            root: Optional[Path] = ROOT) -> None:
+    """Append the file's new references to references.bib; likely duplicates are named, not added."""
+    from .importing import import_references
+
+    project = _project(root)
+    try:
+        result = import_references(project, file)
+    except InputError as exc:
+        _fail_input(exc)
+    for line in result.lines():
+        out.print(line, markup=False, highlight=False)
+
+
 @app.command()
 def report(root: Optional[Path] = ROOT) -> None:
     """Print what the evidence base holds and what changed since the edition the book follows."""
