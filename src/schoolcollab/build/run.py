@@ -1,6 +1,7 @@
 """Run Jupyter Book in a staging folder and publish ``_build/html`` only when the build succeeds."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 
@@ -252,14 +254,54 @@ def publish_file(made: Path, target: Path) -> Path:
     return target
 
 
+ASSET_DIRS = ("_images", "_downloads")
+SPECIAL_PAGES = {"genindex", "search", "py-modindex"}
+
+
+def stale_files(built: Path) -> set[Path]:
+    """Files of an earlier build that no page of this one uses.
+
+    Sphinx's incremental builder writes the images of the pages it rewrites and the pages of the documents
+    it knows, but never deletes: an image replaced by a new one, or the page of a chapter taken out of the
+    book, stays in its output. The staging folder keeps them (Sphinx may reuse them); the published site
+    does not. The documents of this build are those of its search index.
+    """
+    index = built / "searchindex.js"
+    docnames = set(json.loads(re.search(r'"docnames":\s*(\[[^\]]*\])', index.read_text(encoding="utf-8")).group(1))) \
+        if index.is_file() else None
+    pages = [p for p in built.rglob("*.html") if p.is_file()]
+    stale: set[Path] = set()
+    if docnames is not None:
+        for page in pages:
+            rel = page.relative_to(built)
+            name = rel.with_suffix("").as_posix()
+            if rel.parts[0].startswith("_") or name == "index":  # theme files; Jupyter Book's redirect page
+                continue
+            if name not in docnames and name not in SPECIAL_PAGES:
+                stale.add(page)
+        sources = built / "_sources"
+        for src in sources.rglob("*") if sources.is_dir() else ():
+            name = src.relative_to(sources).as_posix()
+            if src.is_file() and not any(name.startswith(d + ".") for d in docnames):
+                stale.add(src)
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in pages if p not in stale)
+    for folder in ASSET_DIRS:
+        for asset in (built / folder).rglob("*") if (built / folder).is_dir() else ():
+            if asset.is_file() and asset.name not in text and quote(asset.name) not in text:
+                stale.add(asset)
+    return stale
+
+
 def publish(built: Path, target: Path) -> Path:
-    """Swap the fresh site into place: readers see the old site or the new one, never a mixture."""
+    """Swap the fresh site into place: readers see the old site or the new one, never a mixture, and
+    never a file of an earlier build that no page uses (:func:`stale_files`)."""
     fresh = target.with_name(target.name + ".new")
     old = target.with_name(target.name + ".old")
     for leftover in (fresh, old):
         if leftover.exists():
             shutil.rmtree(leftover)
-    shutil.copytree(built, fresh)
+    stale = stale_files(built)
+    shutil.copytree(built, fresh, ignore=lambda folder, names: {n for n in names if Path(folder, n) in stale})
     if target.exists():
         target.rename(old)
     fresh.rename(target)
