@@ -1,6 +1,7 @@
 """The command line: exit codes and messages an author can act on."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,29 @@ def test_snapshot_records_a_new_edition_and_never_overwrites_one(book) -> None:
     after = run("report", cwd=book.root)
     assert "Draft of the edition after 2026.2" in after.stdout and "1 recoded" in after.stdout
 
+
+
+def test_add_lists_every_placeholder_and_its_template_is_honest(book) -> None:
+    book.bib.write_text(book.bib.read_text() + "\n@article{nouveau2026schools,\n  author = {Nouveau, N.},\n"
+                        "  title = {Schools in {England} working together},\n  journal = {Journal of Tests},\n"
+                        "  year = {2026},\n}\n")
+    result = run("add", "nouveau2026schools", cwd=book.root)
+    assert result.returncode == 0, result.stderr
+    text = (book.sources / "nouveau2026schools.yaml").read_text()
+    assert "Schools in England working together" in text and "{England}" not in text
+    example = re.search(r"\{id: ([a-z0-9-]+), stance", text).group(1)
+    assert f"- id: {example}" in (book.claims).read_text()          # the example claim exists
+    assert "here the work itself" in text                              # coded_from says what seed means
+    assert "1 problem(s) to fix" in result.stdout and "findings" in result.stdout
+    placeholders = re.search(r"(\d+) placeholder\(s\) to replace", result.stdout)
+    assert placeholders and int(placeholders.group(1)) >= 12
+    for field in ("design", "aims", "sample.size", "country", "appraisal"):
+        assert f"{field}: still not_reported" in result.stdout, field
+    # once it has a finding it passes, and check warns (exit 0) that it is still mostly placeholders
+    path = book.sources / "nouveau2026schools.yaml"
+    path.write_text(path.read_text().replace("findings: []", "findings:\n  - {theme: context, direction: "
+                                                                  "descriptive, summary: A test., where: p. 1}"))
+    check = run("check", cwd=book.root)
+    assert check.returncode == 0, check.stderr
+    assert re.search(r"warning: data/sources/nouveau2026schools.yaml: 1[0-2] of 1[0-2] fields are still not_reported",
+                     check.stdout), check.stdout

@@ -1,10 +1,7 @@
-"""What an author does to the evidence base: add a source record, tag an edition, see what changed."""
+"""What an author does to the evidence base: start a source record from its BibTeX entry."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
-
-import pandas as pd
 
 from .bib import load_bibliography
 from .errors import Problems
@@ -15,10 +12,12 @@ from .yamlio import load_yaml, write_atomic
 
 TEMPLATE = """\
 # Source record for {key}: {title}
-# {author} ({year}). Fill in every field from the work itself (see data/sources/README.md);
-# write not_reported where the work does not say. Valid terms are listed in data/codebook.yaml.
+# {author} ({year}). Fill in every field from the document you read (see data/sources/README.md);
+# write not_reported where it does not say. Valid terms are listed in data/codebook.yaml.
 key: {key}
 coded_from:
+  # seed: the bib key of the document this record was coded from; here the work itself (or a later
+  # review that reports it: give that review's key). sections: the parts of it you read.
   - seed: {key}
     sections: [whole work]
 publication_type: not_reported   # empirical | theoretical | commentary | policy
@@ -28,22 +27,23 @@ sample:
   description: not_reported
   unit: not_reported             # schools | federations | networks | partnerships | interviews | ...
   size: not_reported             # a whole number, or not_reported
-country: [not_reported]          # with a country, add country_reason: where the work places itself there
+country: [not_reported]          # with a country, add country_reason: where the work says it was done
 phase: [not_reported]
 formality: not_reported          # formal | informal | both
 collaboration_types: [not_reported]
 initiative: not_reported
-appraisal: not_reported          # once the design is known: a block judging each criterion (data/sources/README.md)
+appraisal: not_reported          # an empirical study needs a block judging each criterion (data/sources/README.md)
 findings: []
 # findings:
 #   - theme: impact_students      # see `themes` in data/codebook.yaml
 #     domain: attainment          # impact_* themes only
 #     direction: positive         # positive | negative | mixed | no_effect | descriptive
 #     summary: One sentence in your own words.
-#     where: page or section of the work
+#     where: page, section or table of the document
 #     claims:                     # optional: claims in data/findings.yaml this finding bears on
-#       - {{id: impact-students-federations, stance: supports}}
+#       - {{id: {claim}, stance: supports}}
 """
+PLACEHOLDER = "not_reported"
 
 
 class AddRefused(Exception):
@@ -61,9 +61,10 @@ def add_source(project, key: str) -> tuple[Path, list[str]]:
     if path.exists():
         raise AddRefused(f"{path} already exists; edit it instead (add never overwrites an author's work)")
     entry = bib.entries[key]
-    text = TEMPLATE.format(key=key, title=" ".join(entry.get("title", "").split()),
-                           author=" ".join(entry.get("author", entry.get("editor", "")).split()),
-                           year=entry.get("year", ""))
+    plain = lambda value: " ".join(value.replace("{", "").replace("}", "").split())  # noqa: E731
+    text = TEMPLATE.format(key=key, title=plain(entry.get("title", "")),
+                           author=plain(entry.get("author", entry.get("editor", ""))),
+                           year=entry.get("year", ""), claim=example_claim(project))
     problems = Problems()
     codebook = load_codebook(project.codebook, problems)
     inits = load_initiatives(project.data / "review" / "initiatives.csv", bib.keys(), problems)
@@ -71,5 +72,26 @@ def add_source(project, key: str) -> tuple[Path, list[str]]:
     assert codebook is not None
     write_atomic(path, text)
     remaining = Problems()
-    RecordValidator(codebook.source_schema(list(inits["id"]))).problems(path, load_yaml(path, remaining), remaining)
-    return path, [str(p) for p in remaining]
+    record = load_yaml(path, remaining)
+    RecordValidator(codebook.source_schema(list(inits["id"]))).problems(path, record, remaining)
+    return path, [str(p) for p in remaining] + [f"{field}: still {PLACEHOLDER}, a placeholder to replace with what "
+                                                  f"the work says (or keep, if it really does not say)"
+                                                  for field in placeholders(record)]
+
+
+def placeholders(record: object, where: str = "") -> list[str]:
+    """The fields of a new record that still hold the template's not_reported."""
+    if record == PLACEHOLDER or record == [PLACEHOLDER]:
+        return [where]
+    if isinstance(record, dict):
+        return [f for k, v in record.items() for f in placeholders(v, f"{where}.{k}" if where else str(k))]
+    return []
+
+
+def example_claim(project) -> str:
+    """A claim id that exists, for the template's example (read from the ledger; a placeholder if unreadable)."""
+    problems = Problems()
+    ledger = load_yaml(project.claims, problems) if project.claims.is_file() else None
+    claims = ledger.get("claims") if isinstance(ledger, dict) else None
+    ids = [c["id"] for c in claims or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
+    return next((i for i in ids if i.startswith("pupil-impact")), ids[0] if ids else "claim-id-from-findings-yaml")

@@ -33,6 +33,7 @@ CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 KEY_PATTERN = re.compile(r"^[a-z]+([0-9]{4}|forthcoming)[a-z0-9]*$")
 
 
+LATEX_QUOTES = re.compile(r"``|`|''")  # `x', ``x'': BibTeX's quotes, which sphinxcontrib-bibtex prints as typed
 YEAR_PATTERN = re.compile(r"^(\d{4})[a-z]?$")  # 2009, or 2009a/2009b to tell same-author works apart
 EARLIEST_YEAR = 1500
 
@@ -128,6 +129,11 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
             problems.add(path, f"year {year!r} is not a publication year", field=entry.key, line=line,
                          expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), "
                          "or forthcoming")
+        for name in ("title", "booktitle", "journal"):
+            if LATEX_QUOTES.search(fields.get(name, "")):
+                problems.add(path, f"the {name} uses LaTeX quotation marks ({LATEX_QUOTES.search(fields[name]).group()}"
+                             "…), which the web edition shows as typed", field=entry.key, line=line,
+                             expected="the quotation marks themselves: ‘…’ or “…”")
         entries[entry.key] = fields
         lines[entry.key] = line
         types[entry.key] = etype

@@ -1,7 +1,7 @@
 """``schoolcollab check``: validate the whole book's input without building it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import published, review
 from .bib import cited_keys, parse_bibliography
@@ -15,6 +15,38 @@ from .paths import Project
 class CheckReport:
     problems: list[Problem]
     counts: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+
+
+MOSTLY = 0.5  # a new record with more than half its describing fields still not_reported is probably unfinished
+DESCRIBING = ("publication_type", "design", "aims", "sample", "country", "phase", "formality",
+              "collaboration_types", "initiative", "appraisal")
+
+
+def unfinished_records(proj: Project) -> list[str]:
+    """Records coded from beyond the two source documents that still hold mostly not_reported.
+
+    The records coded from the source documents are often mostly not_reported because the documents say
+    little; a record coded from the work itself rarely should be, so it is probably not filled in yet.
+    """
+    from .authoring import placeholders
+    from .evidence.synthesis import SOURCE_DOCUMENTS
+    from .inputs import list_dir
+    from .yamlio import load_yaml
+
+    out = []
+    for path in list_dir(proj.sources, "*.yaml"):
+        record = load_yaml(path, Problems())
+        if not isinstance(record, dict) or not isinstance(record.get("coded_from"), list):
+            continue
+        if any(isinstance(o, dict) and o.get("seed") in SOURCE_DOCUMENTS for o in record["coded_from"]):
+            continue
+        left = placeholders({k: v for k, v in record.items() if k in DESCRIBING})
+        total = sum(len(placeholders(v, k)) or 1 for k, v in record.items() if k in DESCRIBING)
+        if total and len(left) / total > MOSTLY:
+            out.append(f"{path.relative_to(proj.root).as_posix()}: {len(left)} of {total} fields are still "
+                       f"not_reported ({', '.join(left)}); fill in what the work says")
+    return out
 
 
 def check_project(proj: Project) -> CheckReport:
@@ -42,4 +74,5 @@ def check_project(proj: Project) -> CheckReport:
     counts = {"references": len(keys), "chapters": len(chapters)}
     if evidence is not None:
         counts.update(sources=len(evidence.sources), findings=len(evidence.findings), claims=len(evidence.claims))
-    return CheckReport(sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts)
+    return CheckReport(sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts,
+                       unfinished_records(proj))

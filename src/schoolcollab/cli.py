@@ -48,6 +48,8 @@ def check(root: Optional[Path] = ROOT) -> None:
     if report.problems:
         _fail_input(InputError(report.problems))
     out.print(f"0 problems ({summary})")
+    for warning in report.warnings:  # not failures: a record may really say little
+        out.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 @app.command()
@@ -124,9 +126,15 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_INPUT) from None
     out.print(f"wrote {path}")
-    if remaining:
-        out.print(f"{len(remaining)} field(s) still to fill in before `schoolcollab check` passes:")
-        for p in remaining:
+    must = [p for p in remaining if "a placeholder to replace" not in p]
+    left = [p for p in remaining if "a placeholder to replace" in p]
+    if must:
+        out.print(f"{len(must)} problem(s) to fix before `schoolcollab check` passes:", markup=False)
+        for p in must:
+            out.print(f"  - {p}", markup=False, highlight=False)
+    if left:
+        out.print(f"{len(left)} placeholder(s) to replace with what the work says:", markup=False)
+        for p in left:
             out.print(f"  - {p}", markup=False, highlight=False)
 
 

@@ -89,9 +89,6 @@ def did_you_mean(value: Any, options: Iterable[Any]) -> str:
     return f"; did you mean '{by_lower[close[0]]}'?" if close and by_lower[close[0]] != str(value) else ""
 
 
-def one_of(values: Iterable[str], limit: int = 12) -> str:
-    """Say which values would be valid, without flooding the message."""
-    vals = sorted(values)
-    shown = ", ".join(vals[:limit])
-    more = f", … ({len(vals) - limit} more)" if len(vals) > limit else ""
-    return f"one of: {shown}{more}"
+def one_of(values: Iterable[str]) -> str:
+    """Say which values would be valid: all of them, since the list is the author's only guide."""
+    return f"one of: {', '.join(sorted(values))}"

@@ -315,7 +315,9 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
 def format_entry(key: str, etype: str, fields: dict[str, str]) -> str:
     """One entry in the file's layout: a field per line, names padded, no comma after the last; marked
     ``keywords = {update}``, as every work added after the source documents is (data/sources/README.md)."""
-    fields = {**fields, "keywords": "update"}
+    fields = {**fields, "keywords": "update",  # BibTeX's `x' and ``x'' quotes would print as typed
+              **{k: re.sub(r"`([^`']*)'", r"‘\1’", re.sub(r"``([^`']*)''", r"“\1”", fields[k]))
+                 for k in ("title", "booktitle", "journal") if k in fields}}
     width = max(map(len, fields))
     body = ",\n".join(f"  {name.ljust(width)} = {{{fields[name]}}}" for name in (*KEPT, "keywords") if name in fields)
     return f"@{etype}{{{key},\n{body}\n}}"

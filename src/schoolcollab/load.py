@@ -15,7 +15,7 @@ import pandas as pd
 from . import review
 from .bib import Bibliography, load_bibliography, parse_bibliography, short_citation
 from .errors import Problems
-from .evidence.claims import check_claim_links, claim_tables, load_claims
+from .evidence.claims import check_claim_links, check_raw_claim_links, claim_tables, load_claims
 from .evidence.codebook import Codebook, load_codebook
 from .evidence.appraisal import appraisal_rows, appraisal_status
 from .evidence.ratings import RatingInputs, rate_claims, source_facts
@@ -139,13 +139,15 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
         return None
     files = files if files is not None else list_dir(proj.sources, "*.yaml")
     # no initiatives at all: initiatives.csv is unusable and says so; not once more in every record
-    records = load_records(proj.sources, codebook, list(inits["id"]) or None, bib.keys(), problems, files)
+    invalid: list[tuple[Path, Any]] = []
+    records = load_records(proj.sources, codebook, list(inits["id"]) or None, bib.keys(), problems, files, invalid)
     tables = tabulate(records, codebook, {k: bib.year(k) for k in bib.keys()})
     claims = load_claims(proj.claims, codebook, bib.keys(), problems)
     claim_df, links = claim_tables(claims, tables.findings)
     if claims:  # a ledger that failed to load is reported once, not again at every link to it
         check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
                           set(claim_df["id"]), problems)
+        check_raw_claim_links(invalid, set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
     searches = load_searches(proj, problems)
     check_new_studies(proj, searches, added_by_edition(proj, {r["key"] for r in records}, list(searches)), problems)

@@ -74,3 +74,19 @@ def check_claim_links(path_of: dict[str, Path], findings: pd.DataFrame, claim_id
                              field=f"findings[{f.finding}].claims",
                              line=line_of(path, ["findings", f.finding, "claims"]),
                              expected="the id of a claim in the ledger")
+
+
+def check_raw_claim_links(invalid: list[tuple[Path, Any]], claim_ids: set[str], problems: Problems) -> None:
+    """The claim links of records that failed validation, read as far as they can be, so an unknown
+    claim id is reported in the same run as the record's other problems."""
+    for path, record in invalid:
+        findings = record.get("findings") if isinstance(record, dict) else None
+        for i, finding in enumerate(findings if isinstance(findings, list) else []):
+            links = finding.get("claims") if isinstance(finding, dict) else None
+            for j, link in enumerate(links if isinstance(links, list) else []):
+                claim_id = link.get("id") if isinstance(link, dict) else None
+                if isinstance(claim_id, str) and claim_id not in claim_ids:
+                    problems.add(path, f"claim '{claim_id}' is not in data/findings.yaml"
+                                 f"{did_you_mean(claim_id, claim_ids)}", field=f"findings[{i}].claims",
+                                 line=line_of(path, ["findings", i, "claims", j, "id"]),
+                                 expected="the id of a claim in the ledger")

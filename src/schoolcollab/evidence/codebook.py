@@ -65,6 +65,12 @@ class Codebook:
         return {"type": "object", "required": criteria, "additionalProperties": False,
                 "properties": {c: judgement for c in criteria}}
 
+    def factor_terms(self) -> dict[str, str]:
+        """Term -> where it belongs, e.g. 'barriers (theme challenges)', for every factor term."""
+        themes = {v: t for t, v in self.factor_vocab.items()}
+        return {term: f"{vocab} (theme {themes[vocab]})" for vocab in ("drivers", "conditions", "barriers")
+                for term in self.ids(vocab)}
+
     @property
     def factor_vocab(self) -> dict[str, str]:
         """Which vocabulary a finding's ``factor`` comes from, by theme."""
@@ -77,16 +83,16 @@ class Codebook:
         listed = lambda name: {"type": "array", "minItems": 1, "items": enum(name)}  # noqa: E731
         text = {"type": "string", "minLength": 1}
         conditional = [
-            {"if": {"properties": {"theme": {"enum": list(IMPACT_THEMES)}}},
+            {"if": {"required": ["theme"], "properties": {"theme": {"enum": list(IMPACT_THEMES)}}},
              "then": {"required": ["domain"], "not": {"required": ["factor"]}},
              "else": {"not": {"required": ["domain"]}}},
         ]
         for theme, vocab in self.factor_vocab.items():
-            conditional.append({"if": {"properties": {"theme": {"const": theme}}},
+            conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"const": theme}}},
                                 "then": {"required": ["factor"], "properties": {"factor": enum(vocab)}}})
-        conditional.append({"if": {"properties": {"theme": {"const": "sustainability"}}},
+        conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"const": "sustainability"}}},
                             "then": {"properties": {"factor": {"enum": [*self.ids("conditions"), *self.ids("barriers")]}}}})
-        conditional.append({"if": {"properties": {"theme": {"enum": [t for t in self.ids("themes") if t not in
+        conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"enum": [t for t in self.ids("themes") if t not in
                                    (*self.factor_vocab, "sustainability")]}}},
                             "then": {"not": {"required": ["factor"]}}})
         finding = {

@@ -1,6 +1,7 @@
 """Coded source records (``data/sources/<bibkey>.yaml``): load, validate, tabulate."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,10 @@ class RecordValidator:
     re-validated by the pure-Python one, whose errors carry the paths we turn into messages.
     """
 
-    def __init__(self, schema: dict[str, Any]):
+    def __init__(self, schema: dict[str, Any], factor_terms: dict[str, str] | None = None):
         self._fast = jsonschema_rs.validator_for(schema)
         self._full = jsonschema.Draft202012Validator(schema)
+        self._factor_terms = factor_terms or {}  # term -> its vocabulary (drivers, conditions, barriers)
 
     def problems(self, path: Path, record: Any, problems: Problems) -> bool:
         """Add every schema problem of ``record`` to ``problems``; True if it is valid."""
@@ -43,6 +45,11 @@ class RecordValidator:
             pass
         for err in schema_errors(self._full, record):
             field, message, expected = describe(err)
+            if err.validator == "enum" and list(err.absolute_path)[-1:] == ["factor"] and \
+                    isinstance(err.instance, str) and err.instance in self._factor_terms:
+                # a term of another list: say which list it is in, and the theme that list belongs to
+                message = (f"'{err.instance}' is a term of {self._factor_terms[err.instance]}, not of the list "
+                           f"this finding's theme uses")
             problems.add(path, message, field=field or _dotted(list(err.absolute_path)), line=error_line(path, err),
                          expected=expected)
         return False
@@ -143,8 +150,16 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
                 "country_reason": "one sentence saying where the source documents place the work, or "
                                   "country: [not_reported]",
                 "scope": "what the claim is about: countries, phases and families (each a list of codebook "
-                         "terms, or all) and period: {from: year, to: year}"}.get(
-            missing, "a value (write not_reported if the source document does not say)")
+                         "terms, or all) and period: {from: year, to: year}",
+                "aims": "the study's aim in one sentence, or not_reported if the document does not say",
+                "summary": "what the work found, in one sentence of your own words",
+                "where": "the page, section or table of the document the finding comes from",
+                "statement": "the claim in one sentence of your own words"}.get(missing)
+        if hint is None:  # say what the field takes; offer not_reported only where it is valid
+            prop = schema.get("properties", {}).get(missing, {})
+            takes = wanted(prop) or "a value"
+            hint = (f"{takes} (write not_reported if the document does not say)"
+                    if "not_reported" in json.dumps(prop) and "not_reported" not in takes else takes)
         return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
     if err.validator == "additionalProperties":
         extra = sorted(map(str, set(err.instance) - set(schema.get("properties", {}))))
@@ -213,9 +228,11 @@ def validate_record(path: Path, record: Any, validator: RecordValidator, bib_key
 
 
 def load_records(folder: Path, codebook: Codebook, initiatives: list[str] | None, bib_keys: set[str],
-                 problems: Problems, files: list[Path]) -> list[dict[str, Any]]:
-    """Every valid record in ``files``; each problem of each invalid one goes into ``problems``."""
-    validator = RecordValidator(codebook.source_schema(initiatives))
+                 problems: Problems, files: list[Path],
+                 invalid: list[tuple[Path, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every valid record in ``files``; each problem of each invalid one goes into ``problems`` (and the
+    invalid record itself into ``invalid``, so that its other links can still be checked)."""
+    validator = RecordValidator(codebook.source_schema(initiatives), codebook.factor_terms())
     records = []
     for path in files:
         record = load_yaml(path, problems)
@@ -223,6 +240,8 @@ def load_records(folder: Path, codebook: Codebook, initiatives: list[str] | None
             continue
         if validate_record(path, record, validator, bib_keys, problems):
             records.append(record)
+        elif invalid is not None:
+            invalid.append((path, record))
     return records
 
 
