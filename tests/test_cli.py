@@ -96,25 +96,65 @@ def test_snapshot_records_a_new_edition_and_never_overwrites_one(book) -> None:
 
 def test_add_lists_every_placeholder_and_its_template_is_honest(book) -> None:
     book.bib.write_text(book.bib.read_text() + "\n@article{nouveau2026schools,\n  author = {Nouveau, N.},\n"
-                        "  title = {Schools in {England} working together},\n  journal = {Journal of Tests},\n"
+                        "  title = {Schools in {England} working ``together''},\n  journal = {Journal of Tests},\n"
                         "  year = {2026},\n}\n")
     result = run("add", "nouveau2026schools", cwd=book.root)
     assert result.returncode == 0, result.stderr
-    text = (book.sources / "nouveau2026schools.yaml").read_text()
-    assert "Schools in England working together" in text and "{England}" not in text
-    example = re.search(r"\{id: ([a-z0-9-]+), stance", text).group(1)
-    assert f"- id: {example}" in (book.claims).read_text()          # the example claim exists
-    assert "here the work itself" in text                              # coded_from says what seed means
-    assert "1 problem(s) to fix" in result.stdout and "findings" in result.stdout
-    placeholders = re.search(r"(\d+) placeholder\(s\) to replace", result.stdout)
-    assert placeholders and int(placeholders.group(1)) >= 12
-    for field in ("design", "aims", "sample.size", "country", "appraisal"):
-        assert f"{field}: still not_reported" in result.stdout, field
-    # once it has a finding it passes, and check warns (exit 0) that it is still mostly placeholders
+    out = result.stdout
     path = book.sources / "nouveau2026schools.yaml"
-    path.write_text(path.read_text().replace("findings: []", "findings:\n  - {theme: context, direction: "
-                                                                  "descriptive, summary: A test., where: p. 1}"))
+    text = path.read_text()
+    # the header is plain text: no BibTeX braces, LaTeX quotes as quotation marks
+    assert text.startswith("# Source record for nouveau2026schools: Schools in England working “together”\n")
+    # the example claim is a claim of the ledger
+    example = re.search(r"\{id: ([a-z0-9-]+), stance", text).group(1)
+    assert example in {c["id"] for c in yaml.safe_load(book.claims.read_text())["claims"]}
+    # coded_from says what seed and sections mean for a work coded from itself; appraisal and country_reason
+    assert "  - seed: nouveau2026schools\n" in text
+    assert "# seed: the bib key of the document this record was coded from. You are coding the work from itself" \
+           in text and "the seed is the work's own key" in text and "# sections: where in that document" in text
+    assert "\nappraisal: not_reported\n" in text and "a work that is not a study says not_applicable" in text
+    assert "add country_reason: where the work says it was done" in text
+    # what check rejects, then every placeholder it lets through, each with its line and what to write
+    must = out.index("1 problem(s) to fix before `schoolcollab check` passes:\n"
+                     "  - data/sources/nouveau2026schools.yaml:")
+    left = out.index("13 placeholder(s) to replace with what the work says (check accepts them, but each says the "
+                     "work does not report it):\n")
+    assert must < left
+    assert "findings: the list is empty (expected at least one finding: theme, direction, summary and where" in out
+    lines = {line.split(": ")[1]: line for line in out[left:].splitlines()[1:]}
+    assert set(lines) == {"coded_from[0].sections", "publication_type", "design", "aims", "sample.description",
+                          "sample.unit", "sample.size", "country", "phase", "formality", "collaboration_types",
+                          "initiative", "appraisal"}, out
+    line_no = {f: i for i, f in enumerate(text.splitlines(), 1)}
+    assert lines["design"].startswith(f"  - data/sources/nouveau2026schools.yaml:"
+                                      f"{next(i for l, i in line_no.items() if l.startswith('design:'))}: design: "
+                                      "still not_reported: the work's design, one of: book, case_study,")
+    assert lines["design"].endswith("(or keep not_reported if the work does not say)")
+    assert "still [whole work]: name the parts of the work you read" in lines["coded_from[0].sections"]
+    assert "then add country_reason" in lines["country"]
+    assert "not_applicable if it is not a study" in lines["appraisal"] and "keep not_reported if" not in \
+        lines["appraisal"]
+    # with a finding it passes; check warns (exit 0) that the record is still mostly not_reported
+    path.write_text(text.replace("findings: []", "findings:\n  - {theme: context, direction: descriptive, "
+                                                 "summary: A test., where: p. 1}"))
     check = run("check", cwd=book.root)
     assert check.returncode == 0, check.stderr
-    assert re.search(r"warning: data/sources/nouveau2026schools.yaml: 1[0-2] of 1[0-2] fields are still not_reported",
-                     check.stdout), check.stdout
+    head, warning = check.stdout.splitlines()
+    assert head.startswith("0 problems (")
+    assert warning == ("warning: data/sources/nouveau2026schools.yaml: 12 of the 12 fields that may be not_reported "
+                       "still are (publication_type, design, aims, sample.description, sample.unit, sample.size, "
+                       "country, phase, formality, collaboration_types, initiative, appraisal); is the record filled "
+                       "in? Replace each with what the work says, or keep it where the work does not say")
+    # half or fewer left: no warning
+    filled = path.read_text()
+    for old, new in (("publication_type: not_reported", "publication_type: commentary"),
+                     ("design: not_reported", "design: think_piece"), ("aims: not_reported", "aims: To argue."),
+                     ("formality: not_reported", "formality: informal"),
+                     ("appraisal: not_reported", "appraisal: not_applicable"),
+                     ("description: not_reported", "description: None; an essay."),
+                     ("collaboration_types: [not_reported]", "collaboration_types: [network]")):
+        filled = filled.replace(old, new, 1)
+    path.write_text(filled)
+    quiet = run("check", cwd=book.root)
+    assert quiet.returncode == 0 and quiet.stdout.startswith("0 problems") and "warning" not in quiet.stdout, \
+        quiet.stdout + quiet.stderr

@@ -98,3 +98,12 @@ def test_every_rated_claim_of_the_book_states_its_scope_and_gets_four_reasons(bo
     for comp in ("methods", "coherence", "adequacy", "relevance"):
         assert rated[f"{comp}_why"].str.len().gt(10).all()
     assert book_evidence.claims["scope"].map(lambda s: {"countries", "phases", "families", "period"} <= set(s)).all()
+
+
+def test_the_added_evidence_box_is_absent_until_a_study_is_added(mini) -> None:
+    from schoolcollab.present.edition_views import added_evidence
+
+    # the mini book's records are coded from its own seed, not from the two source documents: all "added"
+    box = added_evidence(mini, "impact")
+    assert box is not None and "Evidence added since the review" in box.data and "alpha2010one" in box.data
+    assert added_evidence(mini, "structure") is None  # no finding on structure: no output at all

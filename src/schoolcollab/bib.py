@@ -33,7 +33,12 @@ CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 KEY_PATTERN = re.compile(r"^[a-z]+([0-9]{4}|forthcoming)[a-z0-9]*$")
 
 
-LATEX_QUOTES = re.compile(r"``|`|''")  # `x', ``x'': BibTeX's quotes, which sphinxcontrib-bibtex prints as typed
+# BibTeX's quotation marks, ``x'' and `x'. pybtex (and so the references page) turns ``x'' into “x” but prints a
+# single `x' as typed, backtick and all; the package itself turns both into ‘x’ and “x” when it reads the file.
+SINGLE_LATEX_QUOTE = re.compile(r"(?<!`)`(?!`)")
+# fields the references page prints as text; url, doi and the like are left as they are
+TEXT_FIELDS = ("title", "booktitle", "journal", "series", "note", "howpublished", "publisher", "institution",
+               "school", "organization", "address", "edition")
 YEAR_PATTERN = re.compile(r"^(\d{4})[a-z]?$")  # 2009, or 2009a/2009b to tell same-author works apart
 EARLIEST_YEAR = 1500
 
@@ -129,12 +134,15 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
             problems.add(path, f"year {year!r} is not a publication year", field=entry.key, line=line,
                          expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), "
                          "or forthcoming")
-        for name in ("title", "booktitle", "journal"):
-            if LATEX_QUOTES.search(fields.get(name, "")):
-                problems.add(path, f"the {name} uses LaTeX quotation marks ({LATEX_QUOTES.search(fields[name]).group()}"
-                             "…), which the web edition shows as typed", field=entry.key, line=line,
-                             expected="the quotation marks themselves: ‘…’ or “…”")
-        entries[entry.key] = fields
+        for name in TEXT_FIELDS:
+            quoted = SINGLE_LATEX_QUOTE.search(fields.get(name, ""))
+            if quoted:
+                said = re.match(r"`[^`]*?'(?![A-Za-z])", fields[name][quoted.start():])
+                said = said.group() if said else "`"
+                problems.add(path, f"the {name} uses a LaTeX single quotation mark ({said}), which the references "
+                             "page prints as typed, backtick and all", field=entry.key, line=line,
+                             expected=f"the quotation marks themselves: {typographic_quotes(said)}")
+        entries[entry.key] = {k: typographic_quotes(v) if k in TEXT_FIELDS else v for k, v in fields.items()}
         lines[entry.key] = line
         types[entry.key] = etype
     if not entries and not library.failed_blocks:
@@ -165,6 +173,22 @@ def cited_keys(text: str) -> list[tuple[int, str]]:
         for match in CITE_ROLE.finditer(line):
             found.extend((lineno, k.strip()) for k in match.group(1).split(",") if k.strip())
     return found
+
+
+def typographic_quotes(text: str) -> str:
+    """BibTeX's quotation marks as the marks themselves: ``x'' -> “x”, `x' -> ‘x’ (an apostrophe inside a
+    quotation, as in `the school's way', stays an apostrophe); a stray `` or ` opens, '' closes."""
+    text = re.sub(r"``(.*?)''", r"“\1”", text, flags=re.S)
+    text = re.sub(r"(?<!`)`([^`]*?)'(?![A-Za-z])", r"‘\1’", text, flags=re.S)
+    return text.replace("``", "“").replace("''", "”").replace("`", "‘")
+
+
+def plain_text(value: str) -> str:
+    """A BibTeX field as plain text, for a comment or a table: no protecting braces, no LaTeX quotation marks
+    or escaped specials, one line."""
+    text = typographic_quotes(value)
+    text = re.sub(r"\\([&%$#_])", r"\1", text).replace("{", "").replace("}", "")
+    return " ".join(text.split())
 
 
 def short_citation(bib: Bibliography, key: str) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from . import published, review
 from .bib import cited_keys, parse_bibliography
-from .errors import Problem, Problems, did_you_mean
+from .errors import Problem, Problems, did_you_mean, display_path
 from .inputs import read_input
 from .load import collect_evidence
 from .paths import Project
@@ -18,16 +18,18 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
 
 
-MOSTLY = 0.5  # a new record with more than half its describing fields still not_reported is probably unfinished
-DESCRIBING = ("publication_type", "design", "aims", "sample", "country", "phase", "formality",
-              "collaboration_types", "initiative", "appraisal")
+MOSTLY = 0.5  # a new record with more than half these fields still not_reported is probably not filled in yet
+# the fields of a record that may be not_reported (what the template of `schoolcollab add` leaves so)
+MAY_BE_NOT_REPORTED = ("publication_type", "design", "aims", "sample.description", "sample.unit", "sample.size",
+                       "country", "phase", "formality", "collaboration_types", "initiative", "appraisal")
 
 
 def unfinished_records(proj: Project) -> list[str]:
-    """Records coded from beyond the two source documents that still hold mostly not_reported.
+    """Warnings (not problems) for records coded from beyond the two source documents that still hold
+    not_reported in more than half of the fields that may be not_reported.
 
-    The records coded from the source documents are often mostly not_reported because the documents say
-    little; a record coded from the work itself rarely should be, so it is probably not filled in yet.
+    A record coded from the source documents is often mostly not_reported because the documents say
+    little about the work; a record coded from the work itself rarely should be, so it is probably unfinished.
     """
     from .authoring import placeholders
     from .evidence.synthesis import SOURCE_DOCUMENTS
@@ -36,16 +38,16 @@ def unfinished_records(proj: Project) -> list[str]:
 
     out = []
     for path in list_dir(proj.sources, "*.yaml"):
-        record = load_yaml(path, Problems())
+        record = load_yaml(path, Problems())  # a record that cannot be read is a problem, reported already
         if not isinstance(record, dict) or not isinstance(record.get("coded_from"), list):
             continue
         if any(isinstance(o, dict) and o.get("seed") in SOURCE_DOCUMENTS for o in record["coded_from"]):
             continue
-        left = placeholders({k: v for k, v in record.items() if k in DESCRIBING})
-        total = sum(len(placeholders(v, k)) or 1 for k, v in record.items() if k in DESCRIBING)
-        if total and len(left) / total > MOSTLY:
-            out.append(f"{path.relative_to(proj.root).as_posix()}: {len(left)} of {total} fields are still "
-                       f"not_reported ({', '.join(left)}); fill in what the work says")
+        left = [f for f in placeholders(record) if f in MAY_BE_NOT_REPORTED]
+        if len(left) > MOSTLY * len(MAY_BE_NOT_REPORTED):
+            out.append(f"{display_path(path)}: {len(left)} of the {len(MAY_BE_NOT_REPORTED)} fields that may be "
+                       f"not_reported still are ({', '.join(left)}); is the record filled in? Replace each with "
+                       "what the work says, or keep it where the work does not say")
     return out
 
 

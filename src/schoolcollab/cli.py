@@ -119,23 +119,21 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
 
     project = _project(root)
     try:
-        path, remaining = add_source(project, key)
+        added = add_source(project, key)
     except InputError as exc:
         _fail_input(exc)
     except AddRefused as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_INPUT) from None
-    out.print(f"wrote {path}")
-    must = [p for p in remaining if "a placeholder to replace" not in p]
-    left = [p for p in remaining if "a placeholder to replace" in p]
-    if must:
-        out.print(f"{len(must)} problem(s) to fix before `schoolcollab check` passes:", markup=False)
-        for p in must:
-            out.print(f"  - {p}", markup=False, highlight=False)
-    if left:
-        out.print(f"{len(left)} placeholder(s) to replace with what the work says:", markup=False)
-        for p in left:
-            out.print(f"  - {p}", markup=False, highlight=False)
+    out.print(f"wrote {added.path}", markup=False, highlight=False)
+    sections = ((f"{len(added.must_fix)} problem(s) to fix before `schoolcollab check` passes:", added.must_fix),
+                (f"{len(added.placeholders)} placeholder(s) to replace with what the work says (check accepts them, "
+                 "but each says the work does not report it):", added.placeholders))
+    for head, lines in sections:
+        if lines:
+            out.print(head, markup=False, highlight=False)
+            for line in lines:
+                out.print(f"  - {line}", markup=False, highlight=False)
 
 
 @app.command("import")

@@ -71,6 +71,11 @@ class Codebook:
         return {term: f"{vocab} (theme {themes[vocab]})" for vocab in ("drivers", "conditions", "barriers")
                 for term in self.ids(vocab)}
 
+    def factor_lists(self) -> dict[str, tuple[str, ...]]:
+        """Theme -> the vocabularies its findings' ``factor`` comes from (sustainability: conditions or barriers)."""
+        return {**{theme: (vocab,) for theme, vocab in self.factor_vocab.items()},
+                "sustainability": ("conditions", "barriers")}
+
     @property
     def factor_vocab(self) -> dict[str, str]:
         """Which vocabulary a finding's ``factor`` comes from, by theme."""
@@ -84,14 +89,16 @@ class Codebook:
         text = {"type": "string", "minLength": 1}
         conditional = [
             {"if": {"required": ["theme"], "properties": {"theme": {"enum": list(IMPACT_THEMES)}}},
-             "then": {"required": ["domain"], "not": {"required": ["factor"]}},
+             "then": {"required": ["domain"], "properties": {"domain": enum("domains")},
+                      "not": {"required": ["factor"]}},
              "else": {"not": {"required": ["domain"]}}},
         ]
         for theme, vocab in self.factor_vocab.items():
             conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"const": theme}}},
                                 "then": {"required": ["factor"], "properties": {"factor": enum(vocab)}}})
         conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"const": "sustainability"}}},
-                            "then": {"properties": {"factor": {"enum": [*self.ids("conditions"), *self.ids("barriers")]}}}})
+                            "then": {"properties": {"factor": {"enum": [t for v in self.factor_lists()["sustainability"]
+                                                                        for t in self.ids(v)]}}}})
         conditional.append({"if": {"required": ["theme"], "properties": {"theme": {"enum": [t for t in self.ids("themes") if t not in
                                    (*self.factor_vocab, "sustainability")]}}},
                             "then": {"not": {"required": ["factor"]}}})

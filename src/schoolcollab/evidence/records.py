@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import Problems, did_you_mean, one_of, short
 from ..yamlio import line_of, load_yaml
-from .codebook import Codebook
+from .codebook import NOT_REPORTED, Codebook
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,12 @@ class RecordValidator:
     re-validated by the pure-Python one, whose errors carry the paths we turn into messages.
     """
 
-    def __init__(self, schema: dict[str, Any], factor_terms: dict[str, str] | None = None):
+    def __init__(self, schema: dict[str, Any], codebook: Codebook | None = None):
         self._fast = jsonschema_rs.validator_for(schema)
         self._full = jsonschema.Draft202012Validator(schema)
-        self._factor_terms = factor_terms or {}  # term -> its vocabulary (drivers, conditions, barriers)
+        # term -> its vocabulary and theme ('barriers (theme challenges)'); theme -> the lists its factor is from
+        self._factor_terms = codebook.factor_terms() if codebook is not None else {}
+        self._factor_lists = codebook.factor_lists() if codebook is not None else {}
 
     def problems(self, path: Path, record: Any, problems: Problems) -> bool:
         """Add every schema problem of ``record`` to ``problems``; True if it is valid."""
@@ -43,16 +45,38 @@ class RecordValidator:
                 return True
         except (ValueError, TypeError, OverflowError):  # a value JSON has no type for: the full validator says which
             pass
+        seen = set()  # a rule the schema states twice (a domain's terms) is reported once
         for err in schema_errors(self._full, record):
             field, message, expected = describe(err)
+            if (tuple(map(str, err.absolute_path)), message) in seen:
+                continue
+            seen.add((tuple(map(str, err.absolute_path)), message))
             if err.validator == "enum" and list(err.absolute_path)[-1:] == ["factor"] and \
                     isinstance(err.instance, str) and err.instance in self._factor_terms:
-                # a term of another list: say which list it is in, and the theme that list belongs to
-                message = (f"'{err.instance}' is a term of {self._factor_terms[err.instance]}, not of the list "
-                           f"this finding's theme uses")
+                message = self._factor_elsewhere(err.instance, _at(record, list(err.absolute_path)[:-1]))
             problems.add(path, message, field=field or _dotted(list(err.absolute_path)), line=error_line(path, err),
                          expected=expected)
         return False
+
+    def _factor_elsewhere(self, term: str, finding: Any) -> str:
+        """A factor that is a term of another list: which list it is in (and its theme), and which list the
+        finding's theme takes its factor from."""
+        theme = finding.get("theme") if isinstance(finding, dict) else None
+        lists = self._factor_lists.get(theme, ()) if isinstance(theme, str) else ()
+        if not lists:
+            return f"'{term}' is a term of {self._factor_terms[term]}"
+        return (f"'{term}' is a term of {self._factor_terms[term]}, not of {' or '.join(lists)}, the "
+                f"list{'s' if len(lists) > 1 else ''} of theme {theme}")
+
+
+def _at(data: Any, where: list[Any]) -> Any:
+    """The value at a schema error's path (None where the path does not lead)."""
+    for step in where:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def error_line(path: Path, err: jsonschema.ValidationError) -> int | None:
@@ -87,6 +111,11 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
         best = jsonschema.exceptions.best_match(typed) if typed else None
         return _leaves(best) if best is not None else [error]
     return [error]
+
+
+def dotted(where: list[Any]) -> str:
+    """A field's path as an author reads it: ``findings[0].claims``."""
+    return _dotted(where)
 
 
 def _dotted(where: list[Any]) -> str:
@@ -124,6 +153,11 @@ def wanted(schema: Any) -> str:
         return one_of(map(str, schema["enum"]))
     types = schema.get("type")
     words = " or ".join(_KINDS.get(t, t) for t in (types if isinstance(types, list) else [types] if types else []))
+    items = schema.get("items")
+    if types == "array" and isinstance(items, dict) and "enum" in items:
+        words += f", each {one_of(map(str, items['enum']))}"
+    if types == "object" and schema.get("required"):
+        words += f": {', '.join(schema['required'])}"
     low, high = schema.get("minimum"), schema.get("maximum")
     if low is not None and high is not None:
         words += f" from {low} to {high}"
@@ -132,6 +166,48 @@ def wanted(schema: Any) -> str:
     elif high is not None:
         words += f" of at most {high}"
     return words
+
+
+# what a missing field takes, where the schema alone says it badly ("text", "a list") or where the field is free
+# text, so not_reported is valid only where it says so
+REQUIRED_HINTS = {
+    "key": "the source's key in references.bib",
+    "coded_from": "a list of {seed: the bib key of the document you coded the record from, sections: [the parts "
+                  "of it you read]}",
+    "seed": "the bib key of the document the record was coded from (the work's own key when you read the work "
+            "itself)",
+    "sections": "a list of the parts of that document you read, e.g. [Abstract, Methods, Results]",
+    "sample": "description, unit and size ('field: value' pairs; each not_reported if the document does not say)",
+    "description": "who or what was studied, in a few words, or not_reported if the document does not say",
+    "findings": "a list of at least one finding",
+    "initiative": "an id of data/review/initiatives.csv, none (no initiative) or not_reported",
+    "appraisal": "an appraisal block (one judgement per criterion of appraisal_criteria in data/codebook.yaml), "
+                 "or not_applicable (not a study) or not_reported",
+    "country_reason": "one sentence saying where the source documents place the work, or country: [not_reported]",
+    "scope": "what the claim is about: countries, phases and families (each a list of codebook terms, or all) "
+             "and period: {from: year, to: year}",
+    "aims": "the study's aim in one sentence, or not_reported if the document does not say",
+    "summary": "what the work found, in one sentence of your own words",
+    "where": "the page, section or table of the document it comes from",
+    "reason": "one sentence in your own words on what the judgement rests on",
+    "statement": "the claim in one sentence of your own words",
+    "evidence": "a list of the sources the claim rests on, each {key: a bib key, stance: supports, mixed or "
+                "against} (an empty list [] for a gap)",
+}
+
+
+def required_hint(missing: str, where: list[Any], prop: Any) -> str:
+    """What a missing required field takes, with "write not_reported" only where not_reported is valid."""
+    if missing == "id":
+        return ("a unique id: lowercase words joined by hyphens (e.g. landscape-complex)" if where[:1] == ["claims"]
+                else "the id of a claim in data/findings.yaml")
+    if missing in REQUIRED_HINTS:
+        return REQUIRED_HINTS[missing]
+    takes = wanted(prop) or "a value"
+    # a block (an appraisal judgement) takes not_reported inside it, not as its value
+    valid = isinstance(prop, dict) and prop.get("type") != "object" and NOT_REPORTED in json.dumps(prop)
+    return f"{takes} (write not_reported if the document does not say)" if valid and NOT_REPORTED not in takes \
+        else takes
 
 
 def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebook") -> tuple[str, str, str]:
@@ -144,22 +220,7 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
         and parent.absolute_path == err.absolute_path else ""
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        hint = {"key": "the source's key in references.bib", "findings": "a list of at least one finding",
-                "appraisal": "an appraisal block (one judgement per criterion of appraisal_criteria in "
-                             "data/codebook.yaml), or not_applicable (not a study) or not_reported",
-                "country_reason": "one sentence saying where the source documents place the work, or "
-                                  "country: [not_reported]",
-                "scope": "what the claim is about: countries, phases and families (each a list of codebook "
-                         "terms, or all) and period: {from: year, to: year}",
-                "aims": "the study's aim in one sentence, or not_reported if the document does not say",
-                "summary": "what the work found, in one sentence of your own words",
-                "where": "the page, section or table of the document the finding comes from",
-                "statement": "the claim in one sentence of your own words"}.get(missing)
-        if hint is None:  # say what the field takes; offer not_reported only where it is valid
-            prop = schema.get("properties", {}).get(missing, {})
-            takes = wanted(prop) or "a value"
-            hint = (f"{takes} (write not_reported if the document does not say)"
-                    if "not_reported" in json.dumps(prop) and "not_reported" not in takes else takes)
+        hint = required_hint(missing, where, schema.get("properties", {}).get(missing, {}))
         return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
     if err.validator == "additionalProperties":
         extra = sorted(map(str, set(err.instance) - set(schema.get("properties", {}))))
@@ -188,6 +249,9 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
     if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         side = "below the minimum" if "inimum" in err.validator else "above the maximum"
         return field, f"{short(err.instance)} is {side} {err.validator_value}", alternatives or wanted(schema)
+    if err.validator == "minItems" and where == ["findings"]:
+        return field, "the list is empty", "at least one finding: theme, direction, summary and where (domain or " \
+            "factor as its theme needs), as in data/sources/README.md"
     if err.validator == "minItems":
         return field, "the list is empty", f"at least {err.validator_value} item(s)"
     if err.validator == "minLength":
@@ -232,7 +296,7 @@ def load_records(folder: Path, codebook: Codebook, initiatives: list[str] | None
                  invalid: list[tuple[Path, Any]] | None = None) -> list[dict[str, Any]]:
     """Every valid record in ``files``; each problem of each invalid one goes into ``problems`` (and the
     invalid record itself into ``invalid``, so that its other links can still be checked)."""
-    validator = RecordValidator(codebook.source_schema(initiatives), codebook.factor_terms())
+    validator = RecordValidator(codebook.source_schema(initiatives), codebook)
     records = []
     for path in files:
         record = load_yaml(path, problems)

@@ -60,10 +60,10 @@ def history_table(history: pd.DataFrame) -> BookTable:
     return table(frame, wrap=("Note",), right=("Sources", "Claims"))
 
 
-def added_evidence(ev: Evidence, group: str) -> "Markdown":
+def added_evidence(ev: Evidence, group: str) -> "Markdown | None":
     """A box listing the studies coded from beyond the two source documents whose findings bear on the themes
     of ``group`` (a chapter: structure, impact, formation, challenges, sustainability), with their design,
-    appraisal and findings; nothing at all while there are none."""
+    appraisal and findings; ``None`` (no output at all, on the web or in print) while there are none."""
     from IPython.display import Markdown
 
     from ..evidence.appraisal import appraisal_summary
@@ -75,7 +75,7 @@ def added_evidence(ev: Evidence, group: str) -> "Markdown":
                        & ~ev.sources["discussed_in"].map(lambda chapters: group in chapters)]
     found = ev.findings[ev.findings["key"].isin(added["key"]) & ev.findings["theme"].isin(themes)]
     if found.empty:
-        return Markdown("")
+        return None
     appraised = appraisal_summary(ev.appraisals, ev.rating_inputs.status, ev.codebook)
     lines = [":::{admonition} Evidence added since the review", ":class: seealso",
              "These studies were coded after the review, from the works themselves or from later reviews; the "
