@@ -9,6 +9,7 @@ from .errors import Problem, Problems, did_you_mean, display_path
 from .inputs import read_input
 from .load import collect_evidence
 from .paths import Project
+from .prisma import added_by_edition, check_new_studies, load_searches
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ def check_project(proj: Project) -> CheckReport:
     bib = parse_bibliography(proj.bib, problems)
     keys = bib.keys()
     evidence = collect_evidence(proj, problems, bib=bib)
+    searches = load_searches(proj, problems)  # here, not in every chapter's load: they read data/editions/
+    if evidence is not None:
+        check_new_studies(proj, searches, added_by_edition(proj, set(evidence.sources["key"]), list(searches)),
+                          problems)
     review.load_glossary(proj.data / "review" / "glossary.yaml", keys, problems)
     review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
     review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)

@@ -6,7 +6,7 @@ Each loader reads only what it needs, so a chapter that shows the glossary depen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .inputs import list_dir, read_text
 from .paths import Project, find_project
-from .prisma import added_by_edition, check_new_studies, load_searches
+from .prisma import load_searches
 
 if TYPE_CHECKING:
     from .editions import Changes
@@ -53,6 +53,13 @@ class Evidence:
     @property
     def types(self) -> pd.DataFrame:
         return self.tables.types
+
+    @cached_property
+    def sensitivity(self) -> pd.DataFrame:
+        """Every rated claim under each alternative rating method, computed once per evidence base."""
+        from .evidence.sensitivity import sensitivity
+
+        return sensitivity(self.rating_inputs)
 
 
 def project(root: Path | None = None) -> Project:
@@ -149,8 +156,6 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
                           set(claim_df["id"]), problems)
         check_raw_claim_links(invalid, set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
-    searches = load_searches(proj, problems)
-    check_new_studies(proj, searches, added_by_edition(proj, {r["key"] for r in records}, list(searches)), problems)
     appraisals = appraisal_rows(records, codebook)
     commissioners = {k: v.get("institution", v.get("publisher", "")) for k, v in bib.entries.items()}
     inputs = RatingInputs(claim_df, links, source_facts(tables.sources, tables.types, commissioners), authors,

@@ -8,7 +8,7 @@ import pandas as pd
 from ..bib import short_citation
 from ..evidence.rating_rules import (ALTERNATIVES, COMPONENTS, MAIN, component_rules_table, overall_rules_table,
                                      study_rules_table)
-from ..evidence.sensitivity import sensitivity, sensitivity_counts
+from ..evidence.sensitivity import sensitivity_counts
 from ..load import Evidence
 from .book_table import BookTable, table
 from .style import RATING_ORDER, markdown_text
@@ -98,7 +98,7 @@ def appraisal_counts(ev: Evidence) -> pd.DataFrame:
 
 def sensitivity_table(ev: Evidence) -> BookTable:
     """Each rated claim under the main method and every alternative; claims that move are listed first."""
-    sens = sensitivity(ev.rating_inputs)
+    sens = ev.sensitivity
     statements = ev.claims.set_index("id")["statement"]
     sens = sens.assign(_moves=sens["down"] + sens["up"]).sort_values(["robust", "_moves"], ascending=[True, False],
                                                                        kind="stable")
@@ -111,7 +111,7 @@ def sensitivity_table(ev: Evidence) -> BookTable:
 
 def sensitivity_summary(ev: Evidence) -> BookTable:
     """Per alternative method: claims rated higher, the same, lower."""
-    counts = sensitivity_counts(sensitivity(ev.rating_inputs))
+    counts = sensitivity_counts(ev.sensitivity)
     return table(counts.drop(columns=["method"]).rename(columns={"label": "Alternative", "higher": "Rated higher",
                                                                 "same": "Same", "lower": "Rated lower"}),
                  right=("Rated higher", "Same", "Rated lower"))
@@ -120,7 +120,7 @@ def sensitivity_summary(ev: Evidence) -> BookTable:
 def rating_facts(ev: Evidence) -> dict[str, int]:
     """Named counts for the text about ratings: claims rated, at each level, robust to the method, appraised."""
     rated = ev.ratings[ev.ratings["rating"] != "gap"]
-    sens = sensitivity(ev.rating_inputs)
+    sens = ev.sensitivity
     counts = ev.sources["appraisal"].value_counts()
     facts = {"rated": len(rated), "robust": int(sens["robust"].sum()), "appraised": int(counts.get("appraised", 0)),
              "not_applicable": int(counts.get("not_applicable", 0)),
