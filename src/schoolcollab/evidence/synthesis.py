@@ -46,12 +46,20 @@ def matrix_wide(matrix: pd.DataFrame, value: str = "sources") -> pd.DataFrame:
         index=matrix["theme"].unique(), columns=matrix["family"].unique())
 
 
-def gap_map(matrix: pd.DataFrame, weak_below: int = 2) -> pd.DataFrame:
+WEAK_BELOW = 2  # a cell resting on fewer empirical studies than this is a weak spot of the map
+
+
+def cell_status(sources: int, empirical_sources: int, weak_below: int = WEAK_BELOW) -> str:
+    """'none' (no source), 'weak' (fewer than ``weak_below`` empirical studies) or 'evidence'."""
+    if sources == 0:
+        return "none"
+    return "weak" if empirical_sources < weak_below else "evidence"
+
+
+def gap_map(matrix: pd.DataFrame, weak_below: int = WEAK_BELOW) -> pd.DataFrame:
     """Cells with no evidence, or only weak evidence (fewer than ``weak_below`` empirical sources)."""
     out = matrix.copy()
-    out["status"] = "evidence"
-    out.loc[out["empirical_sources"] < weak_below, "status"] = "weak"
-    out.loc[out["sources"] == 0, "status"] = "none"
+    out["status"] = [cell_status(s, e, weak_below) for s, e in zip(out["sources"], out["empirical_sources"])]
     return out[out["status"] != "evidence"].reset_index(drop=True)
 
 
