@@ -28,14 +28,15 @@ def gap_map_figure(ev: Evidence) -> Figure:
     grid = syn.matrix_wide(matrix, "sources")
     grid = grid.loc[:, grid.sum(axis=0) > 0]
     grid.index = [ev.codebook.label("themes", t) for t in grid.index]
-    grid.columns = [textwrap.fill(ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"), 22)
+    grid.columns = [textwrap.fill(ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"), 16,
+                                  break_long_words=False, break_on_hyphens=False)
                     for f in grid.columns]
-    fig, ax = plt.subplots(figsize=(8.5, 0.4 * len(grid) + 2.6))
+    fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(grid) + 2.6))
     sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
                 linewidths=0.5, linecolor="white", annot_kws={"fontsize": 9}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.tick_params(axis="x", rotation=40, labelsize=9)
+    ax.tick_params(axis="x", rotation=50, labelsize=9)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", labelsize=9)
     return fig
