@@ -192,12 +192,24 @@ def plain_text(value: str) -> str:
 
 
 def short_citation(bib: Bibliography, key: str) -> str:
-    """'Hopkins and Higham (2007)', 'Chapman et al. (2009)': for tables, where a cite role cannot go."""
-    entry = bib.entries.get(key)
-    if entry is None:
+    """'Hopkins and Higham (2007)', 'P. A. Woods et al. (2006)': the APA narrative citation the text gives
+    the same work (:mod:`schoolcollab.apa_names`), for tables and lists, where a cite role cannot go."""
+    if key not in bib.entries:
         return key
-    people = entry.get("author") or entry.get("editor") or entry.get("organization") or key
-    names = [n.strip().strip("{}") for n in re.split(r"\s+and\s+", people)]
-    family = [n.split(",")[0].strip().strip("{}") for n in names]
-    who = family[0] if len(family) == 1 else (" and ".join(family) if len(family) == 2 else f"{family[0]} et al.")
-    return f"{who} ({entry.get('year', 'n.d.')})"
+    return _apa_narrative(bib.path, read_input(bib.path, Problems()) or "").get(key, key)
+
+
+@lru_cache(maxsize=4)
+def _apa_narrative(path: Path, text: str) -> dict[str, str]:
+    """Key -> narrative citation, for the whole file at once: letters and initials depend on the others."""
+    from pybtex.database import parse_string
+    from pybtex.exceptions import PybtexError
+
+    from .apa_names import ApaSortingStyle, citations
+
+    try:
+        parsed = parse_string(text, "bibtex")
+    except PybtexError:  # a file the check reports as broken: its tables show keys until it is fixed
+        return {}
+    entries = ApaSortingStyle().sort(list(parsed.entries.values()))
+    return {key: f"{c.narrative} ({c.year})" for key, c in citations(entries).items()}

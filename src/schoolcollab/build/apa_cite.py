@@ -18,7 +18,7 @@ from pybtex.style.template import Node, node
 from sphinxcontrib.bibtex.style.referencing import BaseReferenceStyle
 from sphinxcontrib.bibtex.style.template import SphinxReferenceText
 
-from .apa_names import ApaSortingStyle, Citation, citations
+from ..apa_names import ApaSortingStyle, Citation, citations
 
 PARENTHETICAL = ("p", "ps", "alp", "alps")
 NARRATIVE = ("t", "ts", "ct", "cts")

@@ -17,7 +17,7 @@ from pybtex.richtext import BaseText, HRef, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
 
-from .apa_names import (ETYPES_WITH_ITALIC_TITLE, ApaSortingStyle, Citation, alphabetic, citations, creators,
+from ..apa_names import (ETYPES_WITH_ITALIC_TITLE, ApaSortingStyle, Citation, alphabetic, citations, creators,
                         editor_name, join_names, listed_name, rich_field)
 
 # APA capitalises the first word of a subtitle (after a colon or a dash) and after a question or exclamation

@@ -83,8 +83,9 @@ def added_evidence(ev: Evidence, group: str) -> "Markdown | None":
              "rating above, and the [evidence explorer](explorer.md) lists them with the rest.", ""]
     designs = ev.sources.set_index("key")["design"]
     for key, rows in found.groupby("key", sort=True):
-        head = (f"- {{cite:t}}`{key}` ({markdown_text(ev.codebook.label('designs', designs[key]).lower())}; "
-                f"appraisal: {markdown_text(appraised.get(key, 'not recorded'))}):")
+        # the narrative citation ends in the year's parentheses: the design follows a dash, not more of them
+        head = (f"- {{cite:t}}`{key}` — {markdown_text(ev.codebook.label('designs', designs[key]).lower())}; "
+                f"appraisal: {markdown_text(appraised.get(key, 'not recorded'))}:")
         lines.append(head)
         for f in rows.itertuples(index=False):
             lines.append(f"  - {markdown_text(f.summary)} ({markdown_text(ev.codebook.label('themes', f.theme))}, "

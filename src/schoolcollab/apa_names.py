@@ -2,7 +2,8 @@
 
 Only the whole list shows which works need a letter after the year (2009a, 2009b) or initials before the
 first author's surname, so the in-text form of every entry (:class:`Citation`) is worked out here, once,
-from the sorted list: :mod:`.apa_style` formats the list, :mod:`.apa_cite` the citations in the text.
+from the sorted list: :mod:`schoolcollab.build.apa_style` formats the list, :mod:`schoolcollab.build.apa_cite`
+the citations in the text.
 """
 from __future__ import annotations
 
