@@ -24,6 +24,13 @@ PREAMBLE = r"""
 \usepackage{xltabular}
 \usepackage{booktabs}
 \setlength{\emergencystretch}{3em}
+% APA reference list: no bracketed label before an entry (its first words already are the citation), and a
+% hanging indent of 2em; \@openbib@code is the standard classes' hook into the bibliography's list set-up
+\makeatletter
+\renewcommand\@biblabel[1]{}
+\def\@openbib@code{\setlength{\labelwidth}{0pt}\setlength{\labelsep}{0pt}\setlength{\leftmargin}{2em}%
+  \setlength{\itemindent}{-2em}}
+\makeatother
 """
 
 
