@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplot
 
 from .book_table import BookTable, table
 from .confidence_views import components_markdown
-from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, theme, markdown_text
+from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, label_cells, markdown_text, theme
 
 
 def gap_map_figure(ev: Evidence) -> Figure:
@@ -31,8 +31,9 @@ def gap_map_figure(ev: Evidence) -> Figure:
     grid.columns = [textwrap.fill(ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"), 22)
                     for f in grid.columns]
     fig, ax = plt.subplots(figsize=(8.5, 0.4 * len(grid) + 2.6))
-    sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
-                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 9}, ax=ax)
+    sns.heatmap(grid, cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
+                linewidths=0.5, linecolor="white", ax=ax)
+    label_cells(ax, ax.collections[0], grid)  # not seaborn's annot: its text colours fail WCAG contrast
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=40, labelsize=9)
