@@ -52,6 +52,7 @@ def in_mode(browser, url: str, mode: str) -> Visit:  # noqa: F811 (the fixture's
     """A visit whose later page loads start in colour ``mode``, set the way the theme's switch sets it."""
     visit = Visit(browser, url)
     visit.context.add_init_script(SET_MODE.format(mode=mode))
+    visit.page.on("response", lambda r: visit.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     return visit
 
 
@@ -84,22 +85,24 @@ def test_every_page_passes_axe_wcag_aa(site, browser, mode: str) -> None:  # noq
                 button.click()
             visit.page.wait_for_timeout(300)
             problems += report(f"{rel} ({mode}, filter panes open)", axe_violations(visit.page))
-    assert not visit.errors and not visit.outside
     visit.close()
     assert not problems, "\n".join(problems)
+    assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
 
 
 # -- the keyboard -----------------------------------------------------------------------------------
 FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyle(e);
-  let bg = 'rgba(0, 0, 0, 0)';
+  const bg = [];                       // the backgrounds behind it, nearest first, down to an opaque one
   for (let a = e; a; a = a.parentElement) {
     const c = getComputedStyle(a).backgroundColor;
-    if (!/rgba\\(.*, 0\\)$/.test(c)) { bg = c; break; } }
-  if (bg === 'rgba(0, 0, 0, 0)') bg = getComputedStyle(document.body).backgroundColor;
+    if (!/rgba\\(.*, 0\\)$/.test(c)) bg.push(c);
+    if (/^rgb\\(/.test(c)) break; }
+  bg.push('rgb(255, 255, 255)');       // the canvas, should nothing be opaque
   return { tag: e.tagName, id: e.id, cls: String(e.className), text: (e.getAttribute('aria-label') ||
     e.innerText || '').trim().slice(0, 40), body: e === document.body, visible: e.matches(':focus-visible'),
     search: !!e.closest('.dt-search') && !!e.closest('.dt-container')?.querySelector('table[id^="itables_"]'),
-    pane: !!e.closest('.dtsp-searchPane'), header: e.matches('th .dt-column-order, th[tabindex]') &&
+    pane: !!e.closest('.dtsp-searchPane'), option: e.matches('.dtsp-searchPane tbody tr'),
+    collapse: e.matches('.dtsp-collapseButton'), header: e.matches('th .dt-column-order, th[tabindex]') &&
     !!e.closest('.dt-scroll-head, thead'), tables: [...document.querySelectorAll('.dt-container')].filter(
     c => c.querySelector('table[id^="itables_"]')).indexOf(e.closest('.dt-container')),
     outline: [s.outlineStyle, s.outlineWidth, s.outlineColor], shadow: s.boxShadow, bg }; }"""
@@ -110,6 +113,15 @@ def rgb(css: str) -> tuple[tuple[float, float, float], float]:
     """A computed CSS colour as (r, g, b) in 0-1 and its alpha."""
     parts = [float(p) for p in re.split(r"[,\s/]+", COLOUR.search(css).group(1).strip()) if p]
     return tuple(p / 255 for p in parts[:3]), (parts[3] if len(parts) > 3 else 1.0)
+
+
+def backdrop(layers: list[str]) -> tuple[float, float, float]:
+    """The colour seen behind an element: its backgrounds laid over each other, farthest first."""
+    seen = rgb(layers[-1])[0]
+    for layer in reversed(layers[:-1]):
+        colour, alpha = rgb(layer)
+        seen = tuple(alpha * c + (1 - alpha) * s for c, s in zip(colour, seen))
+    return seen
 
 
 def indicator(stop: dict[str, Any]) -> tuple[tuple[float, float, float], float] | None:
@@ -141,25 +153,36 @@ def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mod
     panes = page.locator(".dtsp-searchPane:visible").count()
     headers = page.evaluate(f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container')"
                             ".querySelectorAll('.dt-scroll-head th .dt-column-order').length)")
-    stops, unseen, sorted_by_keys = [], [], None
+    stops, unseen, sorted_by_keys, picked = [], [], None, None
     for _ in range(1500):
         page.keyboard.press("Tab")
         stop = page.evaluate(FOCUSED)
         if stop["body"] or (stops and stop == stops[0]):
             break                                          # past the last control, or round to the first
         stops.append(stop)
-        ring = indicator(stop)
-        if not stop["visible"] or ring is None or ring[1] < 2 or contrast_ratio(ring[0], rgb(stop["bg"])[0]) < 3:
-            unseen.append(f"{stop['tag']}.{stop['cls'][:40]} '{stop['text']}': ring {ring}, on {stop['bg']}")
-        if stop["header"] and stop["tables"] == 0 and stop["text"].startswith("Year") and sorted_by_keys is None:
-            before = sorted_years(page)
+        if stop["collapse"] and not any(s["collapse"] for s in stops[:-1]):
+            page.keyboard.press("Enter")                   # open the first filter pane, to pick from it
+            page.wait_for_timeout(300)
+        if stop["option"] and picked is None:
+            shown = len(rows(page))
             page.keyboard.press("Enter")
+            page.wait_for_timeout(400)
+            chosen = len(rows(page))
+            assert page.evaluate(FOCUSED)["option"]        # still on the option just chosen
+            page.keyboard.press(" ")
+            page.wait_for_timeout(400)
+            picked = (shown, chosen, len(rows(page)))
+        ring = indicator(stop)
+        if not stop["visible"] or ring is None or ring[1] < 2 or contrast_ratio(ring[0], backdrop(stop["bg"])) < 3:
+            unseen.append(f"{stop['tag']}.{stop['cls'][:40]} '{stop['text']}': ring {ring}, on {backdrop(stop['bg'])}")
+        if stop["header"] and stop["tables"] == 0 and stop["text"].startswith("Year") and sorted_by_keys is None:
+            page.keyboard.press("Enter")                   # the sources come in year order: Enter keeps it
             page.wait_for_timeout(300)
             up = sorted_years(page)
-            page.keyboard.press(" ")
+            page.keyboard.press(" ")                       # and Space turns it round
             page.wait_for_timeout(300)
             down = sorted_years(page)
-            sorted_by_keys = (before, up, down)
+            sorted_by_keys = (up, down)
             assert page.evaluate(FOCUSED)["text"].startswith("Year")   # sorting keeps the focus where it was
     assert stops and not stops[-1]["body"]
     assert not unseen, "focus not visible:\n" + "\n".join(unseen)
@@ -168,9 +191,11 @@ def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mod
     assert sum(s["pane"] for s in stops) >= panes > 0                                    # into every filter pane
     for t, n in enumerate(headers):
         assert n > 0 and sum(s["header"] and s["tables"] == t for s in stops) == n       # every sortable heading
+    assert picked is not None, "no filter option could be reached"
+    assert picked[1] < picked[0] == picked[2], picked     # Enter picks an option, Space drops it again
     assert sorted_by_keys is not None
-    _, up, down = sorted_by_keys
-    assert up == sorted(up) and down == sorted(down, reverse=True) and down[0] > up[0]
+    up, down = sorted_by_keys
+    assert up == sorted(up) and down == sorted(down, reverse=True) and down[0] > up[0], sorted_by_keys
     assert not visit.errors and not visit.outside
     visit.close()
 

@@ -169,6 +169,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_accessibility(app)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("schoolcollab.css")
+    app.add_js_file("schoolcollab-explorer.js", loading_method="defer")  # DataTables: colour mode, keyboard
     app.connect("html-page-context", on_html_page_context, priority=900)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
