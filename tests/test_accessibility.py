@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -36,6 +37,27 @@ def axe_violations(page) -> list[dict[str, Any]]:
 
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     return Axe().run(page, options=options).response["violations"]
+
+
+def audit(visit: Visit, html: Path) -> list[dict[str, Any]]:
+    """axe's violations on the visit's page; the page's own errors stay in ``visit.errors``.
+
+    axe reads each stylesheet again to check its media queries, and resolves an ``@import`` against
+    the page instead of the stylesheet (the theme's styles/theme.css imports "../basic.css"), so it
+    asks for a file that does not exist. Those requests are axe's, not the book's: they are set aside
+    here, and only if the file they meant is one the book does publish under _static/.
+    """
+    before = len(visit.errors)
+    violations = axe_violations(visit.page)
+    from_axe = visit.errors[before:]
+    del visit.errors[before:]
+    for error in from_axe:
+        missing = re.match(r"404 (\S+)$", error)
+        if missing:
+            assert (html / "_static" / missing.group(1).rsplit("/", 1)[-1]).is_file(), error
+        else:
+            assert error.startswith("Failed to load resource: the server responded with a status of 404"), error
+    return violations
 
 
 def report(where: str, violations: list[dict[str, Any]]) -> list[str]:
@@ -73,18 +95,18 @@ def toc_files() -> int:
 @pytest.mark.parametrize("mode", MODES)
 def test_every_page_passes_axe_wcag_aa(site, browser, mode: str) -> None:  # noqa: F811
     project, base = site
-    found = pages(project)
+    found, html = pages(project), project.build_dir / "html"
     assert len(found) >= toc_files()                      # every chapter, plus search and the index
     visit = in_mode(browser, base + found[0], mode)
     problems: list[str] = []
     for rel in found:
         load(visit, base + rel, mode)
-        problems += report(f"{rel} ({mode})", axe_violations(visit.page))
+        problems += report(f"{rel} ({mode})", audit(visit, html))
         if visit.page.locator(".dtsp-showAll").count():   # and with the explorer's filter panes open
             for button in visit.page.locator(".dtsp-showAll").all():
                 button.click()
             visit.page.wait_for_timeout(300)
-            problems += report(f"{rel} ({mode}, filter panes open)", axe_violations(visit.page))
+            problems += report(f"{rel} ({mode}, filter panes open)", audit(visit, html))
     visit.close()
     assert not problems, "\n".join(problems)
     assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
