@@ -1,9 +1,11 @@
 """Accessibility: WCAG 2.2 AA, which readers in England's public sector are owed.
 
-In the browser (slow): axe-core's WCAG 2.x A and AA rules on every page of the built book, in the
-theme's light and dark colour modes, with no violation; and a keyboard-only walk through the evidence
-explorer. Without a browser: the text colours of every figure the package draws, against the colours
-they are drawn on, reach WCAG's 4.5:1.
+In the browser (slow): axe-core's WCAG 2.x A and AA rules on every page the build makes (found in
+the build, so new pages are audited too), in the theme's light and dark colour modes, and on the
+explorer with its filter panes open, with no violation; and a keyboard-only walk through the evidence
+explorer (search boxes, filter panes, a filter picked and dropped, every sortable heading, Enter and
+Space sort) with a visible focus ring of 3:1 at every stop. Without a browser (fast): the text of
+every figure the package draws reaches WCAG's 4.5:1 against the pixels it is drawn on.
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ def in_mode(browser, url: str, mode: str) -> Visit:  # noqa: F811 (the fixture's
 
 
 def load(visit: Visit, url: str, mode: str) -> None:
+    """Open ``url`` in the visit, wait until its explorer tables (if any) are drawn, check the mode."""
     visit.page.goto(url, wait_until="networkidle")
     if visit.page.locator("table[id^='itables_']").count():
         visit.page.wait_for_function(DRAWN)
@@ -87,6 +90,7 @@ def load(visit: Visit, url: str, mode: str) -> None:
 
 
 def toc_files() -> int:
+    """How many pages the table of contents lists (the root page and every chapter)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     return 1 + sum(len(part["chapters"]) for part in toc["parts"])
 
@@ -161,6 +165,7 @@ def indicator(stop: dict[str, Any]) -> tuple[tuple[float, float, float], float] 
 
 
 def sorted_years(page) -> list[int]:
+    """The Year column of the sources table, as shown."""
     return [int(r[2]) for r in rows(page)]
 
 
