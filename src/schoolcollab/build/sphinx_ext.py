@@ -161,12 +161,15 @@ def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from .accessibility import setup_accessibility
     from .latex import setup_latex
 
     register_bibtex_plugins()
     setup_latex(app)
+    setup_accessibility(app)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("schoolcollab.css")
+    app.add_js_file("schoolcollab-explorer.js", loading_method="defer")  # DataTables: colour mode, keyboard
     app.connect("html-page-context", on_html_page_context, priority=900)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
@@ -174,5 +177,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
     app.connect("build-finished", on_build_finished)
-    # each parallel reader is its own process, so the manifest variable set for a page is its own
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    # each parallel reader is its own process, so the manifest variable set for a page is its own;
+    # env_version 2: the HTML translator changed (build.accessibility), so every page is written anew
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplot
 
 from .book_table import BookTable, table
 from .confidence_views import components_markdown
-from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, theme, markdown_text
+from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, label_cells, markdown_text, theme
 
 
 def gap_map_figure(ev: Evidence) -> Figure:
@@ -32,8 +32,9 @@ def gap_map_figure(ev: Evidence) -> Figure:
                                   break_long_words=False, break_on_hyphens=False)
                     for f in grid.columns]
     fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(grid) + 2.6))
-    sns.heatmap(grid, annot=True, fmt="d", cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
-                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 9}, ax=ax)
+    sns.heatmap(grid, cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
+                linewidths=0.5, linecolor="white", ax=ax)
+    label_cells(ax, ax.collections[0], grid)  # not seaborn's annot: its text colours fail WCAG contrast
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=50, labelsize=9)

@@ -8,12 +8,15 @@ import re
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..inputs import PRINT_ENV
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
+    from matplotlib.axes import Axes
+    from matplotlib.collections import QuadMesh
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -64,6 +67,40 @@ def _vector_figures_for_print() -> None:
 
     set_matplotlib_formats("png", "pdf")  # turns the PDF formatter on
     shell.display_formatter.formatters["application/pdf"].for_type(Figure, functools.partial(print_figure, fmt="pdf", dpi=300))
+
+
+def relative_luminance(colour: str | tuple[float, ...]) -> float:
+    """WCAG 2 relative luminance of a colour (any matplotlib colour; alpha is ignored)."""
+    from matplotlib.colors import to_rgb
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str | tuple[float, ...], b: str | tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 (none) to 21 (black on white)."""
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour_on(background: str | tuple[float, ...]) -> str:
+    """Black or white, whichever reads better on ``background``: one of them always reaches 4.58:1."""
+    return "#000000" if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background) else "#ffffff"
+
+
+def label_cells(ax: "Axes", mesh: "QuadMesh", values: pd.DataFrame, fontsize: float = 9) -> None:
+    """Write each heat-map cell's whole number on it, in the colour that reads best on that cell.
+
+    seaborn's own annotations switch from white to dark grey only above a luminance of 0.408, so a
+    count on a mid-tone cell was white at about 2.3:1, under WCAG's 4.5:1 for text.
+    """
+    for row, col in np.ndindex(values.shape):
+        value = values.iat[row, col]
+        ax.text(col + 0.5, row + 0.5, f"{int(value):d}", ha="center", va="center", fontsize=fontsize,
+                color=text_colour_on(mesh.cmap(mesh.norm(value))))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
