@@ -86,7 +86,7 @@ TABLES: tuple[TableSpec, ...] = (
         Field("sample_size", "integer", "how many, when the source reports it", required=False),
         Field("countries", "string", _listed("codebook terms (countries)")),
         Field("phases", "string", _listed("codebook terms (phases)")),
-        Field("collaboration_types", "string", _listed("codebook terms (collaboration_types)")),
+        Field("collaboration_types", "string", _listed("codebook terms (collaboration_types)"), required=False),
         Field("appraisal", "string", "appraised, not_applicable (not a study) or not_reported"),
         Field("coded_from", "string", _listed("keys of the source documents the record was coded from"))),
         ("key",)),
