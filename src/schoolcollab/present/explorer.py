@@ -8,8 +8,9 @@ the bundle carries).
 A source's row has an address other pages can link to: ``explorer.html#source-<key>`` or
 ``explorer.html?source=<key>``, with ``<key>`` the source's key in ``references.bib``
 (``explorer.html#source-muijs2015improving``). Opening it shows that source's row alone, scrolled to and
-focused, with a button to show every source again (:data:`ADDRESS_JS`). Each ``source-<key>`` is also an
-anchor of the page, so link checkers find it.
+focused, with a button to show every source again (:data:`ADDRESS_JS`, run on the table's init event, as
+itables keeps ``initComplete`` for itself). Each ``source-<key>`` is also an anchor of the page, so link
+checkers find it.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ EXPORT_TEXT = JavascriptFunction(
     ".replace(/<br\\s*\\/?>/gi, '; ') + '</body>', 'text/html'); return doc.body.textContent.trim(); }")
 # show only the source a page's address names (#source-<key> or ?source=<key>); built with DOM methods
 # and compared as text, so an address cannot inject markup
-ADDRESS_JS = JavascriptFunction("""function (settings) {
-  var api = this.api ? this.api() : settings.oInstance.api();
+ADDRESS_JS = JavascriptFunction("""function (event, settings) {
+  var api = event.dt || new window.$.fn.dataTable.Api(settings);
   function wanted() {
     var m = /^#source-(.+)$/.exec(decodeURIComponent(window.location.hash));
     return m ? m[1] : new URLSearchParams(window.location.search).get('source');
@@ -129,7 +130,7 @@ class InteractiveTable:
         addressed = KEY_COLUMN in self.cells_html.columns
         page = to_html_datatable(self.cells_html, table_id=f"itables_{stable_id(self.cells_text)}", **DT_OPTIONS,
                                  **_column_defs(self.cells_html, self.panes), **_export_button(self.name),
-                                 **({"initComplete": ADDRESS_JS} if addressed else {}))
+                                 **({"on": {"init": ADDRESS_JS}} if addressed else {}))
         if addressed:  # the addresses as anchors of the page itself, for links and link checkers
             page = '<div class="sc-anchors" hidden>' + "".join(
                 f'<span id="source-{html.escape(k, quote=True)}"></span>' for k in self.cells_html[KEY_COLUMN]) \
