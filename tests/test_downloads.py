@@ -273,7 +273,8 @@ def test_explorer_address_shows_that_source(served, browser, address) -> None:
     page.wait_for_selector("tr.sc-addressed")
     shown = rows(page, 0)
     assert len(shown) == 1 and "Muijs" in shown[0][0]
-    assert page.evaluate("document.activeElement.classList.contains('sc-addressed')")
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('sc-addressed')",
+                           timeout=5000)  # the row has the focus, for a keyboard or screen-reader user
     page.get_by_role("button", name="Show all sources").click()
     page.wait_for_timeout(300)
     assert len(rows(page, 0)) > 1

@@ -36,7 +36,9 @@ class BookCitation:
 
     @property
     def key(self) -> str:
-        return "schoolcollab_draft" if self.draft or not self.edition else f"schoolcollab_{self.edition.replace('.', '_')}"
+        if self.draft or not self.edition:
+            return "schoolcollab_draft"
+        return f"schoolcollab_{self.edition.replace('.', '_')}"
 
 
 def book_metadata(project: Project) -> tuple[str, str]:

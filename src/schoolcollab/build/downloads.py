@@ -51,13 +51,15 @@ def write_downloads(project: Project, site: Path, pdf: Path | None = None) -> li
     tables = evidence_tables(ev)
     files: dict[str, bytes] = {f"{name}.csv": to_csv(frame).encode() for name, frame in tables.items()}
     files["evidence.xlsx"] = workbook_bytes(tables, cite.title, cite.label)
-    files["datapackage.json"] = json.dumps(datapackage(cite.title, cite.label, f"{build_date().isoformat()}T00:00:00Z"),
-                                           indent=2, ensure_ascii=False).encode()
+    created = f"{build_date().isoformat()}T00:00:00Z"  # the Data Package profile wants a date and time
+    files["datapackage.json"] = json.dumps(datapackage(cite.title, cite.label, created), indent=2,
+                                           ensure_ascii=False).encode()
     files["references.bib"] = bibtex_text(ev.bib).encode()
     files["references.ris"] = ris_text(ev.bib).encode()
     files["references.json"] = json.dumps(csl_items(ev.bib), indent=2, ensure_ascii=False).encode()
-    if {d.file for d in DOWNLOADS} != set(files):  # the page lists DOWNLOADS: each must be written, and only those
-        raise RuntimeError(f"the downloads listed and those written differ: {sorted({d.file for d in DOWNLOADS} ^ set(files))}")
+    listed = {d.file for d in DOWNLOADS}
+    if listed != set(files):  # the page lists DOWNLOADS: each must be written, and only those
+        raise RuntimeError(f"the downloads listed and those written differ: {sorted(listed ^ set(files))}")
     written = []
     for name, data in files.items():
         _write(folder / name, data)

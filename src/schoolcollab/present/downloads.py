@@ -268,8 +268,9 @@ class DownloadsList:
         items = "".join(f'<li><a class="reference download" href="../{FOLDER}/{html.escape(d.file, quote=True)}" '
                         f'download><code>{html.escape(d.file)}</code></a>: {html.escape(d.what)}</li>'
                         for d in DOWNLOADS)
-        latex = "\\begin{itemize}\n" + "".join(
-            f"\\item \\texttt{{{latex_escape(d.file)}}}: {latex_escape(d.what)}\n" for d in DOWNLOADS) + "\\end{itemize}\n"
+        items_tex = "".join(f"\\item \\texttt{{{latex_escape(d.file)}}}: {latex_escape(d.what)}\n" for d in DOWNLOADS)
+        latex = (f"In the folder \\texttt{{{FOLDER}/}} of the HTML edition:\n\\begin{{itemize}}\n{items_tex}"
+                 "\\end{itemize}\n")
         return {"text/html": f'<ul class="sc-downloads">{items}</ul>', LATEX_MIME: latex,
                 "text/plain": "\n".join(f"{d.file}: {d.what}" for d in DOWNLOADS)}
 

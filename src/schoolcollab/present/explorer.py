@@ -59,7 +59,11 @@ ADDRESS_JS = JavascriptFunction("""function (event, settings) {
     note.appendChild(all);
     api.table().container().before(note);
     var tr = api.row(function (i, data) { return data[0] === key; }).node();
-    if (tr) { tr.classList.add('sc-addressed'); tr.style.outline = '2px solid currentColor'; tr.tabIndex = -1; tr.scrollIntoView({block: 'center'}); tr.focus(); }
+    if (tr) {
+      tr.classList.add('sc-addressed'); tr.style.outline = '2px solid currentColor'; tr.tabIndex = -1;
+      // the filter panes redraw the table once more after its init, which takes the focus away: focus after
+      setTimeout(function () { tr.scrollIntoView({block: 'center'}); tr.focus(); }, 0);
+    }
   }
   show();
   window.addEventListener('hashchange', show);
