@@ -8,7 +8,7 @@ the bundle carries).
 A source's row has an address other pages can link to: ``explorer.html#source-<key>`` or
 ``explorer.html?source=<key>``, with ``<key>`` the source's key in ``references.bib``
 (``explorer.html#source-muijs2015improving``). Opening it shows that source's row alone, scrolled to and
-focused, with a button to show every source again (:data:`ADDRESS_JS`, run on the table's init event, as
+focused, with a button to show every source again (:data:`ADDRESS_JS`, set up by the first draw, as
 itables keeps ``initComplete`` for itself). Each ``source-<key>`` is also an anchor of the page, so link
 checkers find it.
 """
@@ -29,15 +29,19 @@ from ..load import Evidence
 from .book_table import LATEX_MIME, BookTable
 from .style import stable_id
 
-KEY_COLUMN = "Key"  # the sources table's hidden first column: what an address selects, and exported
+# the sources table's hidden last column: what an address selects, and exported. Last, because itables ties a
+# heading's sort control to the column at the heading's visible position: a hidden column before it shifts them
+KEY_COLUMN = "Key"
 # a cell as the reader sees it: links and line breaks become text ("<br>" between chapters -> "; ")
 EXPORT_TEXT = JavascriptFunction(
     "function (data) { var doc = new DOMParser().parseFromString('<body>' + String(data)"
     ".replace(/<br\\s*\\/?>/gi, '; ') + '</body>', 'text/html'); return doc.body.textContent.trim(); }")
 # show only the source a page's address names (#source-<key> or ?source=<key>); built with DOM methods
 # and compared as text, so an address cannot inject markup
-ADDRESS_JS = JavascriptFunction("""function (event, settings) {
-  var api = event.dt || new window.$.fn.dataTable.Api(settings);
+ADDRESS_JS = JavascriptFunction("""function (settings) {
+  if (settings.scAddress) return;  // a draw callback: set up once, after the first draw
+  settings.scAddress = true;
+  var api = new window.$.fn.dataTable.Api(settings), last = api.columns().count() - 1;
   function wanted() {
     var m = /^#source-(.+)$/.exec(decodeURIComponent(window.location.hash));
     return m ? m[1] : new URLSearchParams(window.location.search).get('source');
@@ -46,26 +50,26 @@ ADDRESS_JS = JavascriptFunction("""function (event, settings) {
     var key = wanted(), old = document.querySelector('.sc-addressed-note');
     if (old) old.remove();
     if (!key) return;
-    api.column(0).search(function (cell) { return cell === key; }).draw();
+    api.column(last).search(function (cell) { return cell === key; }).draw();
     var note = document.createElement('p'), all = document.createElement('button');
     note.className = 'sc-addressed-note';
     note.textContent = api.rows({search: 'applied'}).count() ? 'Showing only the source ' + key + '. '
       : 'No source has the key ' + key + '. ';
     all.type = 'button'; all.textContent = 'Show all sources';
     all.addEventListener('click', function () {
-      api.column(0).search('').draw(); note.remove();
+      api.column(last).search('').draw(); note.remove();
       history.replaceState(null, '', window.location.pathname);
     });
     note.appendChild(all);
     api.table().container().before(note);
-    var tr = api.row(function (i, data) { return data[0] === key; }).node();
+    var tr = api.row(function (i, data) { return data[last] === key; }).node();
     if (tr) {
       tr.classList.add('sc-addressed'); tr.style.outline = '2px solid currentColor'; tr.tabIndex = -1;
       // the filter panes redraw the table once more after its init, which takes the focus away: focus after
       setTimeout(function () { tr.scrollIntoView({block: 'center'}); tr.focus(); }, 0);
     }
   }
-  show();
+  setTimeout(show, 0);  // once the table's initialisation, which is drawing it now, has finished
   window.addEventListener('hashchange', show);
 }""")
 
@@ -134,7 +138,7 @@ class InteractiveTable:
         addressed = KEY_COLUMN in self.cells_html.columns
         page = to_html_datatable(self.cells_html, table_id=f"itables_{stable_id(self.cells_text)}", **DT_OPTIONS,
                                  **_column_defs(self.cells_html, self.panes), **_export_button(self.name),
-                                 **({"on": {"init": ADDRESS_JS}} if addressed else {}))
+                                 **({"drawCallback": ADDRESS_JS} if addressed else {}))
         if addressed:  # the addresses as anchors of the page itself, for links and link checkers
             page = '<div class="sc-anchors" hidden>' + "".join(
                 f'<span id="source-{html.escape(k, quote=True)}"></span>' for k in self.cells_html[KEY_COLUMN]) \
@@ -177,10 +181,11 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
         }
         chapters = cited.get(src.key, [])
         rows_text.append({**values, "Cited in": "; ".join(t for _, t in chapters) or "—"})
-        escaped = {KEY_COLUMN: html.escape(src.key), **{k: html.escape(str(v)) for k, v in values.items()}}
+        escaped = {k: html.escape(str(v)) for k, v in values.items()}
         escaped["Source"] = _link(f"{REFERENCES_PAGE}#cite-{src.key}", values["Source"])
         escaped["Year"] = src.year
         escaped["Cited in"] = "<br>".join(_link(f"{stem}.html", title) for stem, title in chapters) or "—"
+        escaped[KEY_COLUMN] = html.escape(src.key)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
     return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]), "sources",
