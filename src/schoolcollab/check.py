@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from . import published, review
 from .bib import cited_keys, parse_bibliography
+from .citation import check_cff
 from .errors import Problem, Problems, did_you_mean, display_path
 from .inputs import read_input
 from .load import collect_evidence
@@ -71,6 +72,7 @@ def check_project(proj: Project) -> CheckReport:
     review.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
     published.load_coefficients(proj.data / "muijs2015" / "published_coefficients.csv", problems)
     published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)
+    check_cff(proj, problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:
         text = read_input(chapter, problems)

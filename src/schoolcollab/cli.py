@@ -212,6 +212,19 @@ def snapshot(edition: str = typer.Argument(..., help="The new edition's name, e.
 
 
 @app.command()
+def citation(root: Optional[Path] = ROOT) -> None:
+    """Rewrite CITATION.cff from data/editions/editions.yaml and _config.yml (snapshot does it too)."""
+    from .citation import write_cff
+
+    project = _project(root)
+    try:
+        path = write_cff(project)
+    except InputError as exc:
+        _fail_input(exc)
+    out.print(f"wrote {path}", markup=False, highlight=False)
+
+
+@app.command()
 def prisma(csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write the counts to this file in the "
                                                    "PRISMA2020 package's CSV layout."),
            root: Optional[Path] = ROOT) -> None:

@@ -138,6 +138,9 @@ def write_edition(project: Project, ev: Any, name: str, date: str, search_date: 
               "# What each edition computed is in the folder of its name (see README.md).\n")
     write_atomic(folder(project) / "editions.yaml",
                  header + yaml.safe_dump({"editions": entries}, sort_keys=False, allow_unicode=True))
+    from .citation import write_cff  # the citation reads the editions: imported here, not at the top
+
+    write_cff(project)  # CITATION.cff cites the edition just recorded
     return base
 
 

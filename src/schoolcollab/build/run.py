@@ -19,6 +19,7 @@ from filelock import FileLock, Timeout
 from ..inputs import PRINT_ENV
 from ..paths import Project
 from . import handoff
+from .downloads import current_pdf, write_downloads
 from .fingerprint import digest
 from .handoff import HANDOFF_ENV
 from .prefetch import Prefetched, default_jobs, plan, prefetch, repair_cache
@@ -219,18 +220,22 @@ def _build(project: Project, force: bool, pdf: bool,
     # with -W, Sphinx (and so jb) exits non-zero on any warning; the lines above only explain why
     if code != 0 or not (built / "index.html").exists():
         return result
-    result.html = publish(built, project.build_dir / "html")
-    if source_digest(project) == digest_before:  # an edit during the build must not be marked as built
-        (stage / "source.digest").write_text(digest_before)
-    if pdf:
+    html_built = source_digest(project) == digest_before  # an edit during the build must not be marked as built
+    pdf_ok = not pdf
+    if pdf:  # before the HTML is published, so that its pages can link to the PDF of this very build
         code = _run_pdf_build(project, log_path, result, on_progress)
         made = stage / "_build" / "latex" / pdf_name(project)
-        if code != 0 or not made.is_file():
-            return result
-        result.pdf = publish_file(made, project.build_dir / "latex" / made.name)
-        if source_digest(project) == digest_before:
-            (stage / "pdf.digest").write_text(digest_before)
-    result.ok = True
+        if code == 0 and made.is_file():
+            result.pdf = publish_file(made, project.build_dir / "latex" / made.name)
+            pdf_ok = True
+            if source_digest(project) == digest_before:
+                (stage / "pdf.digest").write_text(digest_before)
+    pdf_now = current_pdf(digest_before, stage / "pdf.digest", project.build_dir / "latex" / pdf_name(project))
+    result.html = publish(built, project.build_dir / "html",
+                          finish=lambda site: write_downloads(project, site, pdf_now))
+    if html_built:
+        (stage / "source.digest").write_text(digest_before)
+    result.ok = pdf_ok
     return result
 
 
@@ -292,9 +297,10 @@ def stale_files(built: Path) -> set[Path]:
     return stale
 
 
-def publish(built: Path, target: Path) -> Path:
+def publish(built: Path, target: Path, finish: Callable[[Path], object] | None = None) -> Path:
     """Swap the fresh site into place: readers see the old site or the new one, never a mixture, and
-    never a file of an earlier build that no page uses (:func:`stale_files`)."""
+    never a file of an earlier build that no page uses (:func:`stale_files`). ``finish`` adds to the fresh
+    copy what Sphinx does not make (the downloads) before the swap."""
     fresh = target.with_name(target.name + ".new")
     old = target.with_name(target.name + ".old")
     for leftover in (fresh, old):
@@ -302,6 +308,8 @@ def publish(built: Path, target: Path) -> Path:
             shutil.rmtree(leftover)
     stale = stale_files(built)
     shutil.copytree(built, fresh, ignore=lambda folder, names: {n for n in names if Path(folder, n) in stale})
+    if finish is not None:
+        finish(fresh)
     if target.exists():
         target.rename(old)
     fresh.rename(target)

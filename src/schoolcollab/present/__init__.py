@@ -5,6 +5,8 @@ from .evidence_views import (case_partnerships_table, factor_figure, factor_tabl
                              gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, section_label,
                              summary_markdown, typologies_table)
 from .edition_views import added_evidence, changed_cells_table, changed_claims_table, changed_sources_table, history_table
+from .cite_view import cite_box
+from .downloads import downloads_list
 from .explorer import claims_explorer, sources_explorer
 from .gap_map_view import interactive_gap_map
 from .prisma_views import prisma_figure
@@ -19,7 +21,7 @@ __all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_fi
            "supplementary_table", "template_table", "typologies_table", "rules_tables", "section_label",
            "appraisal_table", "rating_facts", "sensitivity_summary", "sensitivity_table",
            "summary_markdown", "added_evidence", "changed_cells_table", "changed_claims_table", "changed_sources_table", "history_table", "claims_explorer", "sources_explorer", "prisma_figure", "interactive_library",
-           "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
+           "cite_box", "downloads_list", "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
 
 
 def interactive_library() -> "InteractiveLibrary":

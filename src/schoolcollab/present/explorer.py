@@ -1,7 +1,16 @@
 """The evidence explorer: every coded source and every claim in searchable, sortable tables.
 
 On the web the tables are DataTables through itables in its offline mode (the library travels inside
-the page, nothing is fetched); on paper they fall back to the book's static long table.
+the page, nothing is fetched); on paper they fall back to the book's static long table. Each table has a
+button that downloads the rows the reader has filtered, as CSV text (DataTables' Buttons extension, which
+the bundle carries).
+
+A source's row has an address other pages can link to: ``explorer.html#source-<key>`` or
+``explorer.html?source=<key>``, with ``<key>`` the source's key in ``references.bib``
+(``explorer.html#source-muijs2015improving``). Opening it shows that source's row alone, scrolled to and
+focused, with a button to show every source again (:data:`ADDRESS_JS`, set up by the first draw, as
+itables keeps ``initComplete`` for itself). Each ``source-<key>`` is also an anchor of the page, so link
+checkers find it.
 """
 from __future__ import annotations
 
@@ -11,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from itables import JavascriptFunction
 
 from ..bib import cited_keys, short_citation
 from ..evidence.appraisal import appraisal_summary
@@ -19,20 +29,75 @@ from ..load import Evidence
 from .book_table import LATEX_MIME, BookTable
 from .style import stable_id
 
+# the sources table's hidden last column: what an address selects, and exported. Last, because itables ties a
+# heading's sort control to the column at the heading's visible position: a hidden column before it shifts them
+KEY_COLUMN = "Key"
+# a cell as the reader sees it: links and line breaks become text ("<br>" between chapters -> "; ")
+EXPORT_TEXT = JavascriptFunction(
+    "function (data) { var doc = new DOMParser().parseFromString('<body>' + String(data)"
+    ".replace(/<br\\s*\\/?>/gi, '; ') + '</body>', 'text/html'); return doc.body.textContent.trim(); }")
+# show only the source a page's address names (#source-<key> or ?source=<key>); built with DOM methods
+# and compared as text, so an address cannot inject markup
+ADDRESS_JS = JavascriptFunction("""function (settings) {
+  if (settings.scAddress) return;  // a draw callback: set up once, after the first draw
+  settings.scAddress = true;
+  var api = new window.$.fn.dataTable.Api(settings), last = api.columns().count() - 1;
+  function wanted() {
+    var m = /^#source-(.+)$/.exec(decodeURIComponent(window.location.hash));
+    return m ? m[1] : new URLSearchParams(window.location.search).get('source');
+  }
+  function show() {
+    var key = wanted(), old = document.querySelector('.sc-addressed-note');
+    if (old) old.remove();
+    if (!key) return;
+    api.column(last).search(function (cell) { return cell === key; }).draw();
+    var note = document.createElement('p'), all = document.createElement('button');
+    note.className = 'sc-addressed-note';
+    note.textContent = api.rows({search: 'applied'}).count() ? 'Showing only the source ' + key + '. '
+      : 'No source has the key ' + key + '. ';
+    all.type = 'button'; all.textContent = 'Show all sources';
+    all.addEventListener('click', function () {
+      api.column(last).search('').draw(); note.remove();
+      history.replaceState(null, '', window.location.pathname);
+    });
+    note.appendChild(all);
+    api.table().container().before(note);
+    var tr = api.row(function (i, data) { return data[last] === key; }).node();
+    if (tr) {
+      tr.classList.add('sc-addressed'); tr.style.outline = '2px solid currentColor'; tr.tabIndex = -1;
+      // the filter panes redraw the table once more after its init, which takes the focus away: focus after
+      setTimeout(function () { tr.scrollIntoView({block: 'center'}); tr.focus(); }, 0);
+    }
+  }
+  setTimeout(show, 0);  // once the table's initialisation, which is drawing it now, has finished
+  window.addEventListener('hashchange', show);
+}""")
+
 REFERENCES_PAGE = "references.html"  # chapters live side by side in chapters/
 CLAIM_BOX = re.compile(r"claim_box\(\s*ev\s*,\s*[\"']([^\"']+)[\"']\s*\)")
 DT_OPTIONS: dict[str, Any] = {
     "connected": False, "allow_html": True, "display_logo_when_loading": False, "maxBytes": 0,
     "classes": "display compact", "pageLength": 25, "lengthMenu": [10, 25, 50, 100], "scrollX": True,
-    "layout": {"topStart": "pageLength", "topEnd": "search", "top1": "searchPanes"},
+    "layout": {"topStart": ["pageLength", "buttons"], "topEnd": "search", "top1": "searchPanes"},
     "searchPanes": {"layout": "columns-3", "cascadePanes": True, "initCollapsed": True},
 }
 
 
-def _panes_only_for(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
-    """Filter panes for the categorical columns; free text is searched with the search box instead."""
-    hidden = [i for i, c in enumerate(frame.columns) if c not in columns]
-    return {"columnDefs": [{"searchPanes": {"show": False}, "targets": hidden}]} if hidden else {}
+def _export_button(name: str) -> dict[str, Any]:
+    """A button that downloads the rows left by the search box and the panes, in their order, as CSV text."""
+    return {"buttons": [{"extend": "csvHtml5", "text": "Download these rows (CSV)", "filename": f"explorer-{name}",
+                         "title": None, "exportOptions": {"modifier": {"search": "applied", "order": "applied"},
+                                                         "format": {"body": EXPORT_TEXT}}}]}
+
+
+def _column_defs(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
+    """Filter panes for the categorical columns (free text is searched with the search box instead); the key
+    column is hidden from view but searched by an address and exported."""
+    no_pane = [i for i, c in enumerate(frame.columns) if c not in columns]
+    defs = [{"searchPanes": {"show": False}, "targets": no_pane}] if no_pane else []
+    if KEY_COLUMN in frame.columns:
+        defs.append({"visible": False, "targets": [list(frame.columns).index(KEY_COLUMN)]})
+    return {"columnDefs": defs} if defs else {}
 
 
 def chapter_citations(ev: Evidence) -> dict[str, list[tuple[str, str]]]:
@@ -63,14 +128,21 @@ class InteractiveTable:
 
     cells_html: pd.DataFrame
     cells_text: pd.DataFrame
+    name: str
     wrap: tuple[str, ...] = ()
     panes: tuple[str, ...] = ()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from itables import to_html_datatable
 
+        addressed = KEY_COLUMN in self.cells_html.columns
         page = to_html_datatable(self.cells_html, table_id=f"itables_{stable_id(self.cells_text)}", **DT_OPTIONS,
-                                 **_panes_only_for(self.cells_html, self.panes))
+                                 **_column_defs(self.cells_html, self.panes), **_export_button(self.name),
+                                 **({"drawCallback": ADDRESS_JS} if addressed else {}))
+        if addressed:  # the addresses as anchors of the page itself, for links and link checkers
+            page = '<div class="sc-anchors" hidden>' + "".join(
+                f'<span id="source-{html.escape(k, quote=True)}"></span>' for k in self.cells_html[KEY_COLUMN]) \
+                + "</div>" + page
         static = BookTable(self.cells_text, wrap=self.wrap, small=True)
         return {"text/html": page, LATEX_MIME: static.to_latex(), "text/plain": repr(static)}
 
@@ -113,9 +185,10 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
         escaped["Source"] = _link(f"{REFERENCES_PAGE}#cite-{src.key}", values["Source"])
         escaped["Year"] = src.year
         escaped["Cited in"] = "<br>".join(_link(f"{stem}.html", title) for stem, title in chapters) or "—"
+        escaped[KEY_COLUMN] = html.escape(src.key)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
-    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]),
+    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]), "sources",
                             wrap=("Source", "Title", "Collaboration types", "Themes", "Appraisal", "Cited in"),
                             panes=("Year", "Design", "Collaboration types", "Themes", "Direction of findings",
                                    "Countries"))
@@ -140,6 +213,6 @@ def claims_explorer(ev: Evidence) -> InteractiveTable:
                                        for k in sources)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
-    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Sources"]),
+    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Sources"]), "claims",
                             wrap=("Claim", *COMPONENTS.values(), "How the components combine"),
                             panes=("Area", "Kind", "Confidence"))
