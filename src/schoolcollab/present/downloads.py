@@ -266,7 +266,7 @@ class DownloadsList:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         items = "".join(f'<li><a class="reference download" href="../{FOLDER}/{html.escape(d.file, quote=True)}" '
-                        f'download><code>{html.escape(d.file)}</code></a>: {html.escape(d.what)}</li>'
+                        f'download><span class="sc-file">{html.escape(d.file)}</span></a>: {html.escape(d.what)}</li>'
                         for d in DOWNLOADS)
         items_tex = "".join(f"\\item \\texttt{{{latex_escape(d.file)}}}: {latex_escape(d.what)}\n" for d in DOWNLOADS)
         latex = (f"In the folder \\texttt{{{FOLDER}/}} of the HTML edition:\n\\begin{{itemize}}\n{items_tex}"
