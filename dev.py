@@ -8,6 +8,7 @@
 
 Only the standard library is used here, because nothing else is installed yet.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,10 +73,13 @@ def lock() -> None:
         run(sys.executable, "-m", "venv", tmp)
         py = Path(tmp) / "bin" / "python"
         run(py, "-m", "pip", "-q", "install", f"{ROOT}[test]")
-        frozen = subprocess.run([py, "-m", "pip", "freeze", "--exclude", "schoolcollab"], check=True,
-                                capture_output=True, text=True).stdout
-    header = ("# Fully pinned dependency set (Python 3.11, Linux) resolved for schoolcollab and its tests.\n"
-              "# Regenerate with: python3 dev.py lock\n")
+        frozen = subprocess.run(
+            [py, "-m", "pip", "freeze", "--exclude", "schoolcollab"], check=True, capture_output=True, text=True
+        ).stdout
+    header = (
+        "# Fully pinned dependency set (Python 3.11, Linux) resolved for schoolcollab and its tests.\n"
+        "# Regenerate with: python3 dev.py lock\n"
+    )
     LOCK.write_text(header + frozen)
     print(f"wrote {LOCK}")
 

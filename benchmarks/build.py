@@ -9,6 +9,7 @@ where the baseline is starting a bare kernel and importing schoolcollab once per
 nothing cached, every chapter executes again, but the chapters' times from the first build are known,
 so the longest start first. Both are printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,9 +54,13 @@ def baseline(n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of (first build, cold build, baseline), interleaved so that a machine "
-                             "slowing down or speeding up affects both sides; medians are reported")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of (first build, cold build, baseline), interleaved so that a machine "
+        "slowing down or speeding up affects both sides; medians are reported",
+    )
     rounds = parser.parse_args().repeat
     firsts, colds, bases = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,8 +71,11 @@ def main() -> None:
             firsts.append(timed_build(root))
             colds.append(timed_build(root, "--force"))
             bases.append(baseline(n))
-            print(f"round {k + 1}: first {firsts[-1]:6.2f} s, cold {colds[-1]:6.2f} s, baseline {bases[-1]:6.2f} s, "
-                  f"cold / baseline {colds[-1] / bases[-1]:4.2f}", flush=True)
+            print(
+                f"round {k + 1}: first {firsts[-1]:6.2f} s, cold {colds[-1]:6.2f} s, baseline {bases[-1]:6.2f} s, "
+                f"cold / baseline {colds[-1] / bases[-1]:4.2f}",
+                flush=True,
+            )
         nochange = timed_build(root)
         csv = root / "data" / "review" / "initiatives.csv"
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)

@@ -4,6 +4,7 @@
 
 Target: under 2 s and under 500 MB for 5,000 records.
 """
+
 from __future__ import annotations
 
 import resource

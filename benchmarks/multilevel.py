@@ -7,6 +7,7 @@ statsmodels MixedLM fit of the same model, each in its own process, and the diff
 maximised log-likelihoods. Targets: ours under 10 s and 2 GB, at least 2x faster than MixedLM, same
 log-likelihood to 1e-3.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def run(engine: str, n_pupils: int, n_schools: int) -> dict[str, object]:
     data = make_data(n_pupils, n_schools, np.random.default_rng(20151047))
     covs = [f"x{k}" for k in range(N_COVARIATES)]
     if engine == "profile":
-        from schoolcollab.multilevel import fit_two_level
+        from schoolcollab.study.multilevel import fit_two_level
 
         start = time.perf_counter()
         llf = fit_two_level(data, "y", covs, "school", reml=False).loglik
@@ -56,31 +57,42 @@ def run(engine: str, n_pupils: int, n_schools: int) -> dict[str, object]:
         for method in (None, "lbfgs", "powell"):
             start = time.perf_counter()
             res = model.fit(reml=False) if method is None else model.fit(reml=False, method=[method])
-            fits.append({"method": method or "default", "seconds": time.perf_counter() - start,
-                         "loglik": float(res.llf)})
+            fits.append(
+                {"method": method or "default", "seconds": time.perf_counter() - start, "loglik": float(res.llf)}
+            )
     return {"fits": fits, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main(n_pupils: int, n_schools: int) -> None:
     results = {}
     for engine in ("profile", "statsmodels"):
-        out = subprocess.run([sys.executable, __file__, "--engine", engine, str(n_pupils), str(n_schools)],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--engine", engine, str(n_pupils), str(n_schools)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         results[engine] = json.loads(out)
     ours = results["profile"]["fits"][0]
     print(f"{n_pupils:,} pupils, {n_schools:,} schools, {N_COVARIATES} covariates, ML")
-    print(f"  fit_two_level (profile)    {ours['seconds']:7.2f} s   loglik {ours['loglik']:.4f}   "
-          f"peak {results['profile']['peak_mb']:.0f} MB (whole process, data included)")
+    print(
+        f"  fit_two_level (profile)    {ours['seconds']:7.2f} s   loglik {ours['loglik']:.4f}   "
+        f"peak {results['profile']['peak_mb']:.0f} MB (whole process, data included)"
+    )
     reaching = []
     for fit in results["statsmodels"]["fits"]:
         gap = ours["loglik"] - fit["loglik"]
         reached = abs(gap) <= 1e-3
         reaching += [fit["seconds"]] if reached else []
-        print(f"  MixedLM method={fit['method']:8s} {fit['seconds']:7.2f} s   loglik {fit['loglik']:.4f}   "
-              f"ours - MixedLM {gap:+.2e}{'   (same optimum)' if reached else '   (stopped short)' if gap > 0 else ''}")
+        print(
+            f"  MixedLM method={fit['method']:8s} {fit['seconds']:7.2f} s   loglik {fit['loglik']:.4f}   "
+            f"ours - MixedLM {gap:+.2e}{'   (same optimum)' if reached else '   (stopped short)' if gap > 0 else ''}"
+        )
     print(f"  MixedLM peak {results['statsmodels']['peak_mb']:.0f} MB")
     if reaching:
-        print(f"  speed-up over the fastest MixedLM fit reaching the same optimum: {min(reaching) / ours['seconds']:.1f} x")
+        print(
+            f"  speed-up over the fastest MixedLM fit reaching the same optimum: {min(reaching) / ours['seconds']:.1f} x"
+        )
     else:
         print("  no MixedLM fit reached the profile optimum to 1e-3")
 

@@ -1,16 +1,22 @@
 """Shared fixtures: a throwaway copy of the book, so tests can break it without touching the real one."""
+
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from schoolcollab.paths import Project
+from schoolcollab.serve import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache", "*.egg-info",
-                                     ".ipynb_checkpoints")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "_build", "__pycache__", ".pytest_cache", "*.egg-info", ".ipynb_checkpoints"
+)
 
 
 def copy_book(dest: Path) -> Project:
@@ -31,8 +37,10 @@ def real() -> Project:
 
 # What an author could paste into the evidence: HTML that would run, MyST that would be parsed, every
 # LaTeX special, a maths dollar and accents. The hostile build (HTML and PDF) must show it as text.
-HOSTILE = ("Zz <script>alert('x')</script> <img src=x onerror=\"alert(1)\"> {cite}`nobody` "
-           ":::{warning} boom ::: **not bold** & 100% #1 _u_ ~ ^ $5 \\relax café")
+HOSTILE = (
+    "Zz <script>alert('x')</script> <img src=x onerror=\"alert(1)\"> {cite}`nobody` "
+    ":::{warning} boom ::: **not bold** & 100% #1 _u_ ~ ^ $5 \\relax café"
+)
 HOSTILE_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
 HOSTILE_NAME = "Independent-State <b onmouseover=alert(2)>$x$</b> & 50% {glue}`y`"  # an initiative's name
 
@@ -50,23 +58,33 @@ def hostile_book(tmp_path_factory) -> Project:
     project = copy_book(tmp_path_factory.mktemp("hostile") / "book")
     glossary = project.data / "review" / "glossary.yaml"
     entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
-    entries.append({"term": HOSTILE_TERM, "definition": HOSTILE, "source": "armstrong2015effective",
-                    "seed_location": "test entry"})
+    entries.append(
+        {"term": HOSTILE_TERM, "definition": HOSTILE, "source": "armstrong2015effective", "seed_location": "test entry"}
+    )
     glossary.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
     ledger = project.claims.read_text(encoding="utf-8")
     first = re.search(r"^  statement: .*(\n    .*)*", ledger, re.M)
-    ledger = ledger[:first.start()] + "  statement: " + yaml.safe_dump(HOSTILE, allow_unicode=True,
-                                                                       width=10_000).strip().removesuffix("...").strip() \
-        + ledger[first.end():]
+    ledger = (
+        ledger[: first.start()]
+        + "  statement: "
+        + yaml.safe_dump(HOSTILE, allow_unicode=True, width=10_000).strip().removesuffix("...").strip()
+        + ledger[first.end() :]
+    )
     project.claims.write_text(ledger, encoding="utf-8")
     initiatives = project.data / "review" / "initiatives.csv"
     text = initiatives.read_text(encoding="utf-8")
-    initiatives.write_text(text.replace("Independent-State School Partnerships", f'"{HOSTILE_NAME}"', 1),
-                           encoding="utf-8")
+    initiatives.write_text(
+        text.replace("Independent-State School Partnerships", f'"{HOSTILE_NAME}"', 1), encoding="utf-8"
+    )
     bib = project.bib.read_text(encoding="utf-8")
-    project.bib.write_text(bib.replace("title       = {Evaluation of the {City Challenge} Programme}",
-                                       "title       = {Evaluation <script>alert('t')</script> <img src=x onerror=alert(3)>}",
-                                       1), encoding="utf-8")
+    project.bib.write_text(
+        bib.replace(
+            "title       = {Evaluation of the {City Challenge} Programme}",
+            "title       = {Evaluation <script>alert('t')</script> <img src=x onerror=alert(3)>}",
+            1,
+        ),
+        encoding="utf-8",
+    )
     cli = str(Path(sys.executable).with_name("schoolcollab"))
     # as an author would: the web edition first (figures as PNG only), then the print edition, whose
     # chapters must execute again to store their figures as PDF (test_pdf checks they are vector)
@@ -82,3 +100,35 @@ def book_evidence():
     from schoolcollab.load import evidence
 
     return evidence(ROOT)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """One copy of the book, built and served on 127.0.0.1 for every browser test (they only read it)."""
+    from browser_support import CHROMIUM
+
+    assert Path(CHROMIUM).exists(), "Chromium is not installed: run the tests with `python3 dev.py test`"
+    project: Project = copy_book(tmp_path_factory.mktemp("browser") / "book")
+    cli = str(Path(sys.executable).with_name("schoolcollab"))
+    result = subprocess.run([cli, "build"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    server = make_server(project.build_dir / "html", port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield project, f"http://{host}:{port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright (nothing downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        from browser_support import CHROMIUM
+
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()

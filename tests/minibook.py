@@ -1,4 +1,5 @@
 """A tiny hand-made evidence base whose answers are known, for testing the synthesis and ratings."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,11 +36,19 @@ def appraisal(judgement: str = "yes", **overrides: str) -> dict:
 def record(key: str, design: str, types: list[str], findings: list[dict]) -> dict:
     study = design not in ("think_piece", "policy_document", "literature_review")
     return {
-        "key": key, "coded_from": [{"seed": "seed2015review", "sections": ["Impact"]}],
-        "publication_type": "empirical" if study else "commentary", "design": design, "aims": "not_reported",
+        "key": key,
+        "coded_from": [{"seed": "seed2015review", "sections": ["Impact"]}],
+        "publication_type": "empirical" if study else "commentary",
+        "design": design,
+        "aims": "not_reported",
         "sample": {"description": "not_reported", "unit": "not_reported", "size": "not_reported"},
-        "country": ["england"], "country_reason": "The seed says so.", "phase": ["primary"], "formality": "formal",
-        "collaboration_types": types, "initiative": "not_reported", "findings": findings,
+        "country": ["england"],
+        "country_reason": "The seed says so.",
+        "phase": ["primary"],
+        "formality": "formal",
+        "collaboration_types": types,
+        "initiative": "not_reported",
+        "findings": findings,
         "appraisal": appraisal() if study else "not_applicable",
     }
 
@@ -49,33 +58,69 @@ def finding(theme: str, direction: str, **extra: str) -> dict:
 
 
 RECORDS = [
-    record("alpha2010one", "quasi_experimental", ["fed_performance"], [
-        finding("impact_students", "positive", domain="attainment"),
-        finding("formation_conditions", "positive", factor="strong_leadership"),
-        finding("challenges", "negative", factor="power_imbalance"),
-    ]),
-    record("alpha2012two", "case_study", ["fed_performance", "network"], [
-        finding("formation_conditions", "positive", factor="strong_leadership"),
-        finding("formation_conditions", "positive", factor="trust_relationships"),
-    ]),
-    record("gamma2014three", "case_study", ["network"], [
-        finding("impact_students", "no_effect", domain="attainment"),
-        finding("sustainability", "negative", factor="funding_cessation"),
-    ]),
+    record(
+        "alpha2010one",
+        "quasi_experimental",
+        ["fed_performance"],
+        [
+            finding("impact_students", "positive", domain="attainment"),
+            finding("formation_conditions", "positive", factor="strong_leadership"),
+            finding("challenges", "negative", factor="power_imbalance"),
+        ],
+    ),
+    record(
+        "alpha2012two",
+        "case_study",
+        ["fed_performance", "network"],
+        [
+            finding("formation_conditions", "positive", factor="strong_leadership"),
+            finding("formation_conditions", "positive", factor="trust_relationships"),
+        ],
+    ),
+    record(
+        "gamma2014three",
+        "case_study",
+        ["network"],
+        [
+            finding("impact_students", "no_effect", domain="attainment"),
+            finding("sustainability", "negative", factor="funding_cessation"),
+        ],
+    ),
     record("delta2007four", "think_piece", [], [finding("context", "descriptive")]),
 ]
 SCOPE = {"countries": ["england"], "phases": "all", "families": "all", "period": {"from": 1999, "to": 2015}}
-CLAIMS = {"claims": [
-    {"id": "leadership-matters", "kind": "key_finding", "theme": "formation_conditions",
-     "statement": "Leadership matters.", "scope": SCOPE, "evidence": [
-         {"key": "alpha2010one", "stance": "supports"}, {"key": "alpha2012two", "stance": "supports"},
-         {"key": "gamma2014three", "stance": "supports"}]},
-    {"id": "federations-raise-attainment", "kind": "key_finding", "theme": "impact_students",
-     "statement": "Federations raise attainment.", "scope": SCOPE, "evidence": [
-         {"key": "alpha2010one", "stance": "supports"}, {"key": "gamma2014three", "stance": "against"}]},
-    {"id": "governance-gap", "kind": "gap", "theme": "structure_governance",
-     "statement": "Little is known about governance.", "scope": SCOPE, "evidence": []},
-]}
+CLAIMS = {
+    "claims": [
+        {
+            "id": "leadership-matters",
+            "kind": "key_finding",
+            "theme": "formation_conditions",
+            "statement": "Leadership matters.",
+            "scope": SCOPE,
+            "evidence": [
+                {"key": "alpha2010one", "stance": "supports"},
+                {"key": "alpha2012two", "stance": "supports"},
+                {"key": "gamma2014three", "stance": "supports"},
+            ],
+        },
+        {
+            "id": "federations-raise-attainment",
+            "kind": "key_finding",
+            "theme": "impact_students",
+            "statement": "Federations raise attainment.",
+            "scope": SCOPE,
+            "evidence": [{"key": "alpha2010one", "stance": "supports"}, {"key": "gamma2014three", "stance": "against"}],
+        },
+        {
+            "id": "governance-gap",
+            "kind": "gap",
+            "theme": "structure_governance",
+            "statement": "Little is known about governance.",
+            "scope": SCOPE,
+            "evidence": [],
+        },
+    ]
+}
 
 
 def make_minibook(dest: Path) -> Project:

@@ -7,13 +7,15 @@ explorer (search boxes, filter panes, a filter picked and dropped, every sortabl
 Space sort) with a visible focus ring of 3:1 at every stop. Without a browser (fast): the text of
 every figure the package draws reaches WCAG's 4.5:1 against the pixels it is drawn on.
 """
+
 from __future__ import annotations
 
 import inspect
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,8 +24,8 @@ import yaml
 from schoolcollab.present import style
 from schoolcollab.present.style import contrast_ratio, relative_luminance, text_colour_on
 
+from browser_support import MAIN_TABLES, Visit, pages, rows
 from conftest import ROOT
-from test_browser import MAIN_TABLES, Visit, browser, pages, rows, site  # noqa: F401 (fixtures)
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MODES = ("light", "dark")
@@ -72,7 +74,7 @@ def report(where: str, violations: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def in_mode(browser, url: str, mode: str) -> Visit:  # noqa: F811 (the fixture's value)
+def in_mode(browser, url: str, mode: str) -> Visit:
     """A visit whose later page loads start in colour ``mode``, set the way the theme's switch sets it."""
     visit = Visit(browser, url)
     visit.context.add_init_script(SET_MODE.format(mode=mode))
@@ -97,16 +99,16 @@ def toc_files() -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
-def test_every_page_passes_axe_wcag_aa(site, browser, mode: str) -> None:  # noqa: F811
+def test_every_page_passes_axe_wcag_aa(site, browser, mode: str) -> None:
     project, base = site
     found, html = pages(project), project.build_dir / "html"
-    assert len(found) >= toc_files()                      # every chapter, plus search and the index
+    assert len(found) >= toc_files()  # every chapter, plus search and the index
     visit = in_mode(browser, base + found[0], mode)
     problems: list[str] = []
     for rel in found:
         load(visit, base + rel, mode)
         problems += report(f"{rel} ({mode})", audit(visit, html))
-        if visit.page.locator(".dtsp-showAll").count():   # and with the explorer's filter panes open
+        if visit.page.locator(".dtsp-showAll").count():  # and with the explorer's filter panes open
             for button in visit.page.locator(".dtsp-showAll").all():
                 button.click()
             visit.page.wait_for_timeout(300)
@@ -146,7 +148,7 @@ def backdrop(layers: list[str]) -> tuple[float, float, float]:
     seen = rgb(layers[-1])[0]
     for layer in reversed(layers[:-1]):
         colour, alpha = rgb(layer)
-        seen = tuple(alpha * c + (1 - alpha) * s for c, s in zip(colour, seen))
+        seen = tuple(alpha * c + (1 - alpha) * s for c, s in zip(colour, seen, strict=False))
     return seen
 
 
@@ -171,31 +173,33 @@ def sorted_years(page) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
-def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mode: str) -> None:  # noqa: F811
+def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mode: str) -> None:
     _, base = site
     url = base + "chapters/explorer.html"
     visit = in_mode(browser, url, mode)
     load(visit, url, mode)
     page = visit.page
     panes = page.locator(".dtsp-searchPane:visible").count()
-    headers = page.evaluate(f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container')"
-                            ".querySelectorAll('.dt-scroll-head th .dt-column-order').length)")
+    headers = page.evaluate(
+        f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container')"
+        ".querySelectorAll('.dt-scroll-head th .dt-column-order').length)"
+    )
     stops, unseen, sorted_by_keys, picked = [], [], None, None
     for _ in range(1500):
         page.keyboard.press("Tab")
         stop = page.evaluate(FOCUSED)
         if stop["body"] or (stops and stop == stops[0]):
-            break                                          # past the last control, or round to the first
+            break  # past the last control, or round to the first
         stops.append(stop)
         if stop["collapse"] and not any(s["collapse"] for s in stops[:-1]):
-            page.keyboard.press("Enter")                   # open the first filter pane, to pick from it
+            page.keyboard.press("Enter")  # open the first filter pane, to pick from it
             page.wait_for_timeout(300)
         if stop["option"] and picked is None:
             shown = len(rows(page))
             page.keyboard.press("Enter")
             page.wait_for_timeout(400)
             chosen = len(rows(page))
-            assert page.evaluate(FOCUSED)["option"]        # still on the option just chosen
+            assert page.evaluate(FOCUSED)["option"]  # still on the option just chosen
             page.keyboard.press(" ")
             page.wait_for_timeout(400)
             picked = (shown, chosen, len(rows(page)))
@@ -203,23 +207,23 @@ def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mod
         if not stop["visible"] or ring is None or ring[1] < 2 or contrast_ratio(ring[0], backdrop(stop["bg"])) < 3:
             unseen.append(f"{stop['tag']}.{stop['cls'][:40]} '{stop['text']}': ring {ring}, on {backdrop(stop['bg'])}")
         if stop["header"] and stop["tables"] == 0 and stop["text"].startswith("Year") and sorted_by_keys is None:
-            page.keyboard.press("Enter")                   # the sources come in year order: Enter keeps it
+            page.keyboard.press("Enter")  # the sources come in year order: Enter keeps it
             page.wait_for_timeout(300)
             up = sorted_years(page)
-            page.keyboard.press(" ")                       # and Space turns it round
+            page.keyboard.press(" ")  # and Space turns it round
             page.wait_for_timeout(300)
             down = sorted_years(page)
             sorted_by_keys = (up, down)
-            assert page.evaluate(FOCUSED)["text"].startswith("Year")   # sorting keeps the focus where it was
+            assert page.evaluate(FOCUSED)["text"].startswith("Year")  # sorting keeps the focus where it was
     assert stops and not stops[-1]["body"]
     assert not unseen, "focus not visible:\n" + "\n".join(unseen)
     reached = Counter((s["tables"], "search") for s in stops if s["search"])
-    assert all(reached[(t, "search")] == 1 for t in range(len(headers))), reached       # each table's search box
-    assert sum(s["pane"] for s in stops) >= panes > 0                                    # into every filter pane
+    assert all(reached[(t, "search")] == 1 for t in range(len(headers))), reached  # each table's search box
+    assert sum(s["pane"] for s in stops) >= panes > 0  # into every filter pane
     for t, n in enumerate(headers):
-        assert n > 0 and sum(s["header"] and s["tables"] == t for s in stops) == n       # every sortable heading
+        assert n > 0 and sum(s["header"] and s["tables"] == t for s in stops) == n  # every sortable heading
     assert picked is not None, "no filter option could be reached"
-    assert picked[1] < picked[0] == picked[2], picked     # Enter picks an option, Space drops it again
+    assert picked[1] < picked[0] == picked[2], picked  # Enter picks an option, Space drops it again
     assert sorted_by_keys is not None
     up, down = sorted_by_keys
     assert up == sorted(up) and down == sorted(down, reverse=True) and down[0] > up[0], sorted_by_keys
@@ -231,7 +235,7 @@ def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mod
 def test_contrast_ratio_matches_wcag_reference_values() -> None:
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
-    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)   # the lightest AA grey on white
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the lightest AA grey on white
     assert contrast_ratio("#777777", "#ffffff") < 4.5
     assert relative_luminance("#ff0000") == pytest.approx(0.2126)
 
@@ -250,33 +254,48 @@ def test_theme_text_colours_meet_4_5_to_1_on_the_figure_background() -> None:
     plt = style.theme()
     rc = plt.rcParams
     text = rc["text.color"]
-    colours = {"text": text, "axes labels": rc["axes.labelcolor"],
-               "titles": text if rc["axes.titlecolor"] == "auto" else rc["axes.titlecolor"],
-               "x ticks": rc["xtick.color"] if rc["xtick.labelcolor"] == "inherit" else rc["xtick.labelcolor"],
-               "y ticks": rc["ytick.color"] if rc["ytick.labelcolor"] == "inherit" else rc["ytick.labelcolor"],
-               "legend": text if rc["legend.labelcolor"] in (None, "None") else rc["legend.labelcolor"]}
+    colours = {
+        "text": text,
+        "axes labels": rc["axes.labelcolor"],
+        "titles": text if rc["axes.titlecolor"] == "auto" else rc["axes.titlecolor"],
+        "x ticks": rc["xtick.color"] if rc["xtick.labelcolor"] == "inherit" else rc["xtick.labelcolor"],
+        "y ticks": rc["ytick.color"] if rc["ytick.labelcolor"] == "inherit" else rc["ytick.labelcolor"],
+        "legend": text if rc["legend.labelcolor"] in (None, "None") else rc["legend.labelcolor"],
+    }
     saved = rc["figure.facecolor"] if rc["savefig.facecolor"] == "auto" else rc["savefig.facecolor"]
     for background in {rc["axes.facecolor"], rc["figure.facecolor"], saved}:
         for what, colour in colours.items():
             assert contrast_ratio(colour, background) >= 4.5, (what, colour, background)
 
 
-FIGURES = ("gap_map_figure", "factor_figure", "factor_figure barriers", "impact_figure", "profile_figure",
-           "prisma_figure", "selection_flow", "initiatives_timeline", "forest_plot", "balance_figure")
+FIGURES = (
+    "gap_map_figure",
+    "factor_figure",
+    "factor_figure barriers",
+    "impact_figure",
+    "profile_figure",
+    "prisma_figure",
+    "selection_flow",
+    "initiatives_timeline",
+    "forest_plot",
+    "balance_figure",
+)
 
 
 @pytest.fixture(scope="module")
 def drawings() -> dict[str, Callable[[], Any]]:
     """Every figure the package draws, from the book's own data, as the chapters draw them."""
     import schoolcollab as sc
-    import schoolcollab.replication as rp
+    import schoolcollab.study.replication as rp
     from schoolcollab.evidence import synthesis as syn
     from schoolcollab.load import evidence
-    from schoolcollab.present import evidence_views as evv, matched_study as ms, prisma_views, review_tables
+    from schoolcollab.present import evidence_views as evv
+    from schoolcollab.present import matched_study as ms
+    from schoolcollab.present import prisma_views, review_tables
 
     ev = evidence(ROOT)
     coefs, _ = rp.published()
-    replication = rp.replication(3)                          # a few runs: the same colours as a hundred
+    replication = rp.replication(3)  # a few runs: the same colours as a hundred
     strategy = sc.search_strategy()
     return {
         "gap_map_figure": lambda: evv.gap_map_figure(ev),
@@ -286,7 +305,8 @@ def drawings() -> dict[str, Callable[[], Any]]:
         "profile_figure": lambda: evv.profile_figure(ev),
         "prisma_figure": lambda: prisma_views.prisma_figure(*sc.prisma_flow(ev)),
         "selection_flow": lambda: review_tables.selection_flow(
-            strategy, len(ev.sources), syn.evidence_base_counts(ev.tables)["from_documents"]),
+            strategy, len(ev.sources), syn.evidence_base_counts(ev.tables)["from_documents"]
+        ),
         "initiatives_timeline": lambda: review_tables.initiatives_timeline(sc.initiatives()),
         "forest_plot": lambda: ms.forest_plot(coefs, replication.summary),
         "balance_figure": lambda: ms.balance_figure(replication.balance),
@@ -315,7 +335,7 @@ def background_of(pixels: np.ndarray, box: Any) -> list[tuple[float, float, floa
     if not len(patch):
         return []
     colours, counts = np.unique(patch, axis=0, return_counts=True)
-    return [tuple(c / 255) for c, n in zip(colours, counts) if n >= 0.1 * len(patch)]
+    return [tuple(c / 255) for c, n in zip(colours, counts, strict=False) if n >= 0.1 * len(patch)]
 
 
 def test_every_figure_function_is_checked_for_text_contrast(drawings) -> None:
@@ -331,7 +351,7 @@ def test_figure_text_meets_4_5_to_1_on_what_it_is_drawn_on(drawings, name: str) 
     plt = style.theme()
     fig = drawings[name]()
     fig.canvas.draw()
-    fig.set_layout_engine("none")              # hiding the text must not move what it was drawn on
+    fig.set_layout_engine("none")  # hiding the text must not move what it was drawn on
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     boxes = [t.get_window_extent() for t in texts]
     for t in texts:
@@ -339,10 +359,10 @@ def test_figure_text_meets_4_5_to_1_on_what_it_is_drawn_on(drawings, name: str) 
     fig.canvas.draw()
     pixels = np.asarray(fig.canvas.buffer_rgba())
     poor = []
-    for t, box in zip(texts, boxes):
+    for t, box in zip(texts, boxes, strict=False):
         r, g, b, a = to_rgba(t.get_color(), t.get_alpha())
         for ground in background_of(pixels, box):
-            seen = tuple(a * c + (1 - a) * s for c, s in zip((r, g, b), ground))   # the text as blended
+            seen = tuple(a * c + (1 - a) * s for c, s in zip((r, g, b), ground, strict=False))  # the text as blended
             if contrast_ratio(seen, ground) < 4.5:
                 poor.append(f"{t.get_text()!r}: {contrast_ratio(seen, ground):.2f}:1 on {ground}")
     plt.close(fig)

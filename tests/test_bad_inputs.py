@@ -7,6 +7,7 @@ every problem printed as one ``  - file:line: field: message (expected ...)`` li
 Most cases run the check in-process (same function and same rendering as the CLI, much faster); cases with
 ``cli: true`` run the real command as a subprocess.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,9 @@ def read_case(folder: Path) -> dict[str, Any]:
     assert isinstance(case.get("description"), str) and case["description"].strip(), f"{folder.name}: no description"
     assert case.get("expect") and all(isinstance(e, str) for e in case["expect"]), f"{folder.name}: no expect list"
     command = case.get("command", "check").split()
-    assert command == ["check"] or (len(command) == 2 and command[0] == "import"), \
+    assert command == ["check"] or (len(command) == 2 and command[0] == "import"), (
         f"{folder.name}: command must be 'check' or 'import <file>'"
+    )
     return case
 
 
@@ -84,8 +86,9 @@ def build_case(folder: Path, case: dict[str, Any], dest: Path) -> Path:
 def run_import(root: Path, file: str, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """(exit code, everything printed) of ``schoolcollab import file --root root``, run from ``root``."""
     if cli:
-        result = subprocess.run([CLI, "import", file, "--root", str(root)], cwd=root, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [CLI, "import", file, "--root", str(root)], cwd=root, capture_output=True, text=True, timeout=120
+        )
         return result.returncode, result.stdout + result.stderr
     from schoolcollab.importing import import_references
 
@@ -99,8 +102,9 @@ def run_import(root: Path, file: str, cli: bool, monkeypatch: pytest.MonkeyPatch
 def run_check(root: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """(exit code, everything printed) of ``schoolcollab check --root root``."""
     if cli:
-        result = subprocess.run([CLI, "check", "--root", str(root)], cwd=root, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            [CLI, "check", "--root", str(root)], cwd=root, capture_output=True, text=True, timeout=120
+        )
         return result.returncode, result.stdout + result.stderr
     monkeypatch.chdir(root)  # file names print relative to the working directory, as from the CLI
     report = check_project(Project(root))  # what cli.check does, minus the process start-up

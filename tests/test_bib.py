@@ -62,8 +62,10 @@ def test_latex_quotes_become_quotation_marks() -> None:
     assert typographic_quotes("The Importance of `Weak' Relationships") == "The Importance of ‘Weak’ Relationships"
     assert typographic_quotes("A ``Temperature Check''") == "A “Temperature Check”"
     # an apostrophe inside a quotation stays one; a plain apostrophe is left alone
-    assert typographic_quotes("`the school's way' and children's ``own'' work") == \
-        "‘the school's way’ and children's “own” work"
+    assert (
+        typographic_quotes("`the school's way' and children's ``own'' work")
+        == "‘the school's way’ and children's “own” work"
+    )
     assert plain_text("New {England}:  ``x'' \\& {Wales}") == "New England: “x” & Wales"
 
 
@@ -71,14 +73,18 @@ def test_the_package_reads_titles_with_quotation_marks_and_refuses_what_pybtex_p
     from pybtex.database import parse_string
     from pybtex.plugin import find_plugin
 
-    text = ("@article{smith2001double,\n  author = {Smith, A.},\n  title = {A ``Temperature Check'' of {England}},\n"
-            "  journal = {J},\n  year = {2001},\n}\n"
-            "@article{smith2001single,\n  author = {Smith, A.},\n  title = {The Importance of `Weak' Ties},\n"
-            "  journal = {J},\n  year = {2001},\n}\n")
+    text = (
+        "@article{smith2001double,\n  author = {Smith, A.},\n  title = {A ``Temperature Check'' of {England}},\n"
+        "  journal = {J},\n  year = {2001},\n}\n"
+        "@article{smith2001single,\n  author = {Smith, A.},\n  title = {The Importance of `Weak' Ties},\n"
+        "  journal = {J},\n  year = {2001},\n}\n"
+    )
     # what the references page (sphinxcontrib-bibtex, through pybtex's plain style) makes of each title
     style = find_plugin("pybtex.style.formatting", "plain")()
-    shown = [e.text.render(find_plugin("pybtex.backends", "text")())
-             for e in style.format_entries(parse_string(text, "bibtex").entries.values())]
+    shown = [
+        e.text.render(find_plugin("pybtex.backends", "text")())
+        for e in style.format_entries(parse_string(text, "bibtex").entries.values())
+    ]
     assert "“temperature check”" in shown[0].lower() and "`weak'" in shown[1].lower()
     path = tmp_path / "references.bib"
     path.write_text(text, encoding="utf-8")
@@ -86,8 +92,14 @@ def test_the_package_reads_titles_with_quotation_marks_and_refuses_what_pybtex_p
     bib = parse_bibliography(path, problems)
     # ``x'' passes (pybtex prints it right); `x' is reported, with the marks to write instead
     assert [(p.line, p.field, p.message, p.expected) for p in problems] == [
-        (7, "smith2001single", "the title uses a LaTeX single quotation mark (`Weak'), which the references page "
-         "prints as typed, backtick and all", "the quotation marks themselves: ‘Weak’")]
+        (
+            7,
+            "smith2001single",
+            "the title uses a LaTeX single quotation mark (`Weak'), which the references page "
+            "prints as typed, backtick and all",
+            "the quotation marks themselves: ‘Weak’",
+        )
+    ]
     # wherever the package turns the fields into text (the explorer's Title, add's header), they are marks
     assert bib.entries["smith2001double"]["title"] == "A “Temperature Check” of {England}"
     assert bib.entries["smith2001single"]["title"] == "The Importance of ‘Weak’ Ties"

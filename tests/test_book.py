@@ -1,4 +1,5 @@
 """End to end: build a copy of the book as CI and authors do, then read the HTML as a browser would."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,11 @@ def built(tmp_path_factory) -> Project:
     result, executed = build(project, "--force")
     assert result.returncode == 0, result.stdout + result.stderr
     toc = yaml.safe_load((project.root / "_toc.yml").read_text())
-    notebooks = [f for f in [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
-                 if "kernelspec" in (project.root / f"{f}.md").read_text()]  # the root page runs its cite box
+    notebooks = [
+        f
+        for f in [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
+        if "kernelspec" in (project.root / f"{f}.md").read_text()
+    ]  # the root page runs its cite box
     assert executed == len(notebooks), result.stdout
     return project
 
@@ -63,7 +67,11 @@ def test_no_page_loads_anything_from_another_host(built) -> None:
         for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
             for el in soup.find_all(tag):
                 url = el.get(attr)
-                if tag == "link" and "stylesheet" not in (el.get("rel") or []) and el.get("as") not in ("font", "style", "script"):
+                if (
+                    tag == "link"
+                    and "stylesheet" not in (el.get("rel") or [])
+                    and el.get("as") not in ("font", "style", "script")
+                ):
                     continue
                 if url and urlparse(url).scheme in ("http", "https") or (url or "").startswith("//"):
                     offenders.append(f"{page.name}: <{tag} {attr}={url}>")
@@ -187,37 +195,63 @@ def _summary_rating(html: str, statement: str) -> str:
 
 
 def test_a_new_federation_study_changes_gap_map_counts_and_rating(built) -> None:
-    from schoolcollab.load import collect_evidence
     from schoolcollab.errors import Problems
+    from schoolcollab.load import collect_evidence
 
     ledger = yaml.safe_load(built.claims.read_text())["claims"]
-    claim = next(c for c in ledger if c["theme"] == "impact_students" and c["kind"] != "gap"
-                 and any(e["key"] == "chapman2014school" and e["stance"] == "supports" for e in c["evidence"]))
+    claim = next(
+        c
+        for c in ledger
+        if c["theme"] == "impact_students"
+        and c["kind"] != "gap"
+        and any(e["key"] == "chapman2014school" and e["stance"] == "supports" for e in c["evidence"])
+    )
     html_dir = built.build_dir / "html" / "chapters"
     gap_png_before = {p.name for p in (built.build_dir / "html" / "_images").glob("*.png")}
     n_sources_before = _glued_sources(html_dir / "summary.html")
     before = collect_evidence(built, Problems())
-    n_fed_before = len(before.findings.merge(before.types, on="key").query(
-        "theme == 'impact_students' and family == 'federation'")["key"].unique())
+    n_fed_before = len(
+        before.findings.merge(before.types, on="key")
+        .query("theme == 'impact_students' and family == 'federation'")["key"]
+        .unique()
+    )
 
     with open(built.bib, "a") as fh:
-        fh.write("\n@article{newfed2026federated,\n  author = {Newfed, A.},\n  title = {Federated primary schools"
-                 " and attainment},\n  journal = {Journal of Tests},\n  year = {2026},\n}\n")
+        fh.write(
+            "\n@article{newfed2026federated,\n  author = {Newfed, A.},\n  title = {Federated primary schools"
+            " and attainment},\n  journal = {Journal of Tests},\n  year = {2026},\n}\n"
+        )
     add = subprocess.run([CLI, "add", "newfed2026federated"], cwd=built.root, capture_output=True, text=True)
     assert add.returncode == 0, add.stderr
     record = yaml.safe_load((built.sources / "newfed2026federated.yaml").read_text())
-    record.update({
-        "publication_type": "empirical", "design": "quasi_experimental", "aims": "Test a federation effect.",
-        "sample": {"description": "40 federated and 40 matched schools", "unit": "schools", "size": 80},
-        "country": ["england"], "country_reason": "The article studies federations in England.",
-        "phase": ["primary"], "formality": "formal",
-        "collaboration_types": ["hard_governance_federation"], "initiative": "none",
-        "appraisal": {c: {"judgement": "yes", "reason": "Stated in the methods section.", "where": "Methods"}
-                      for c in ("independence", "comparison", "sample", "voices", "time_span", "reporting")},
-        "findings": [{"theme": "impact_students", "domain": "attainment", "direction": "positive",
-                      "summary": "Pupils in federated schools gained more than matched peers.", "where": "Results",
-                      "claims": [{"id": claim["id"], "stance": "supports"}]}],
-    })
+    record.update(
+        {
+            "publication_type": "empirical",
+            "design": "quasi_experimental",
+            "aims": "Test a federation effect.",
+            "sample": {"description": "40 federated and 40 matched schools", "unit": "schools", "size": 80},
+            "country": ["england"],
+            "country_reason": "The article studies federations in England.",
+            "phase": ["primary"],
+            "formality": "formal",
+            "collaboration_types": ["hard_governance_federation"],
+            "initiative": "none",
+            "appraisal": {
+                c: {"judgement": "yes", "reason": "Stated in the methods section.", "where": "Methods"}
+                for c in ("independence", "comparison", "sample", "voices", "time_span", "reporting")
+            },
+            "findings": [
+                {
+                    "theme": "impact_students",
+                    "domain": "attainment",
+                    "direction": "positive",
+                    "summary": "Pupils in federated schools gained more than matched peers.",
+                    "where": "Results",
+                    "claims": [{"id": claim["id"], "stance": "supports"}],
+                }
+            ],
+        }
+    )
     (built.sources / "newfed2026federated.yaml").write_text(yaml.safe_dump(record, sort_keys=False))
     result, executed = build(built)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -231,7 +265,10 @@ def test_a_new_federation_study_changes_gap_map_counts_and_rating(built) -> None
     assert gap_png_after - gap_png_before
     # the glued count of sources in the running text moved with the data
     assert _glued_sources(html_dir / "summary.html") == n_sources_before + 1
-    n_fed_after = len(after.findings.merge(after.types, on="key").query(
-        "theme == 'impact_students' and family == 'federation'")["key"].unique())
+    n_fed_after = len(
+        after.findings.merge(after.types, on="key")
+        .query("theme == 'impact_students' and family == 'federation'")["key"]
+        .unique()
+    )
     assert n_fed_after == n_fed_before + 1
     assert "Newfed" in (html_dir / "references.html").read_text()

@@ -4,83 +4,21 @@ Every page loads with no console error and no request leaving the machine; inter
 the explorer's search box filters and its headings sort; the book's search finds a source by author.
 A screenshot of every page is kept under _build/test-artifacts/browser/ for a human to look at.
 """
+
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
 
-from schoolcollab.paths import Project
-from schoolcollab.serve import make_server
-
-from conftest import ROOT, copy_book
+from browser_support import LOCAL, MAIN_TABLES, Visit, pages, rows
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = ROOT / "_build" / "test-artifacts" / "browser"
-LOCAL = {"127.0.0.1", "localhost"}
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    assert Path(CHROMIUM).exists(), "Chromium is not installed: run the tests with `python3 dev.py test`"
-    project: Project = copy_book(tmp_path_factory.mktemp("browser") / "book")
-    result = subprocess.run([CLI, "build"], cwd=project.root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    server = make_server(project.build_dir / "html", port=0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield project, f"http://{host}:{port}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """One page load with everything the page asked for, and everything it complained about."""
-
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.context.route("**/*", self._route)
-        self.page.goto(url, wait_until="networkidle")
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL:
-            self.outside.append(url)
-            route.abort()
-        else:
-            route.continue_()
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def pages(project: Project) -> list[str]:
-    html = project.build_dir / "html"
-    return sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
 
 
 def test_every_page_loads_cleanly_offline_and_is_photographed(site, browser) -> None:
@@ -127,24 +65,13 @@ def test_every_internal_link_resolves_in_the_browser(site, browser) -> None:
     assert not broken
 
 
-# the explorer's own tables (itables ids them), not the little tables inside its filter panes
-MAIN_TABLES = """[...document.querySelectorAll('table[id^="itables_"]')]"""
-
-
-def rows(page, table: int = 0) -> list[list[str]]:
-    """The visible rows of the page's ``table``-th explorer table (not its filter panes' tables)."""
-    return page.evaluate(f"""() => {MAIN_TABLES}[{table}].querySelector('tbody')
-        .querySelectorAll('tr').values().toArray()
-        .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
-
-
 def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
     _, base = site
     visit = Visit(browser, base + "chapters/explorer.html")
     page = visit.page
     page.wait_for_function(f"() => {MAIN_TABLES}.length == 2")
     before = rows(page)
-    assert len(before) == 25                                    # first page of 88 sources
+    assert len(before) == 25  # first page of 88 sources
     search = page.locator(".dt-container:has(table[id^='itables_']) .dt-search input").first
     search.fill("Muijs")
     page.wait_for_timeout(400)
@@ -154,8 +81,9 @@ def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
     search.fill("")
     page.wait_for_timeout(300)
     # the sort control of the Year heading (a button readers click or reach with the keyboard)
-    header = page.locator(".dt-container:has(table[id^='itables_']) .dt-scroll-head th", has_text="Year") \
-        .first.locator(".dt-column-order")
+    header = page.locator(".dt-container:has(table[id^='itables_']) .dt-scroll-head th", has_text="Year").first.locator(
+        ".dt-column-order"
+    )
     header.click()
     page.wait_for_timeout(300)
     years_up = [int(r[2]) for r in rows(page)]
@@ -164,8 +92,10 @@ def test_explorer_search_filters_and_headings_sort(site, browser) -> None:
     years_down = [int(r[2]) for r in rows(page)]
     assert years_up == sorted(years_up) and years_down == sorted(years_down, reverse=True)
     assert years_down[0] > years_up[0]
-    headers = page.evaluate(f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container').querySelectorAll('thead th').length)")
-    assert all(n > 0 for n in headers)                          # header rows once DataTables has drawn them
+    headers = page.evaluate(
+        f"() => {MAIN_TABLES}.map(t => t.closest('.dt-container').querySelectorAll('thead th').length)"
+    )
+    assert all(n > 0 for n in headers)  # header rows once DataTables has drawn them
     claims = rows(page, 1)
     # the ledger: claim, area, kind, confidence, the four components, how they combine, stances, sources
     assert claims and all(len(r) == 11 for r in claims)
@@ -196,11 +126,11 @@ def test_pages_are_accessible_alt_text_header_rows_and_headings_in_order(site) -
                 problems.append((rel, "image without alt text", img.get("src")))
         for tab in article.find_all("table"):
             if (tab.get("id") or "").startswith("itables_"):
-                continue                                 # filled in by DataTables: checked in the browser
+                continue  # filled in by DataTables: checked in the browser
             if not tab.find("th"):
                 problems.append((rel, "table without a header row", tab.get("id")))
         levels = [int(h.name[1]) for h in article.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
-        for before, after in zip(levels, levels[1:]):
+        for before, after in zip(levels, levels[1:], strict=False):
             if after > before + 1:
                 problems.append((rel, f"heading h{after} follows h{before}", None))
     assert not problems

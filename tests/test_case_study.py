@@ -1,4 +1,5 @@
 """The case-study side of the primary-school study, and the review's selection flow: loaders and views."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,8 @@ from schoolcollab.check import check_project
 from schoolcollab.errors import Problems
 from schoolcollab.paths import Project
 from schoolcollab.present import processes_by_type, processes_table, selection_flow
-from schoolcollab.review import load_partnerships, load_processes, load_search_strategy
+from schoolcollab.review import load_search_strategy
+from schoolcollab.study.cases import load_partnerships, load_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "data" / "muijs2015"
@@ -44,8 +46,9 @@ def test_retyping_a_partnership_makes_the_processes_file_report_it(tmp_path: Pat
 def test_unknown_partnership_and_bad_kind_are_named(book: Project) -> None:
     path = book.data / "muijs2015" / "processes.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  partnerships: [4]\n", "  partnerships: [40]\n", 1).replace("reported_as: condition",
-                                                                                      "reported_as: enabler", 1)
+    text = text.replace("  partnerships: [4]\n", "  partnerships: [40]\n", 1).replace(
+        "reported_as: condition", "reported_as: enabler", 1
+    )
     path.write_text(text, encoding="utf-8")
     found = {(p.file.rsplit("/", 1)[-1], p.field) for p in check_project(book).problems}
     assert ("processes.yaml", "[0].partnerships") in found
@@ -94,4 +97,5 @@ def test_a_count_in_the_study_design_that_is_not_a_number_is_named(book: Project
     path.write_text(text.replace("  supported_schools: 20\n", "  supported_schools: twenty\n"), encoding="utf-8")
     problems = check_project(book).problems
     assert [(p.field, p.line) for p in problems] == [
-        ("programme.supported_schools", text.splitlines().index("  supported_schools: 20") + 1)]
+        ("programme.supported_schools", text.splitlines().index("  supported_schools: 20") + 1)
+    ]

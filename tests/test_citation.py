@@ -1,5 +1,6 @@
 """Citing the book: CITATION.cff, the "Cite this edition" box and the pages' citation meta tags, all from
 data/editions/editions.yaml and _config.yml, and all following a new edition."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,8 +60,9 @@ def test_the_schema_rejects_a_broken_cff(tmp_path) -> None:
 
 def test_check_reports_a_drifted_citation_file(book) -> None:
     path = book.root / CFF_FILE
-    path.write_text(path.read_text(encoding="utf-8").replace("version: '2026.1'", "version: '2025.9'"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("version: '2026.1'", "version: '2025.9'"), encoding="utf-8"
+    )
     problems = [p for p in check_project(book).problems if Path(p.file).name == CFF_FILE]
     assert len(problems) == 1 and problems[0].field == "version"
     assert "2025.9" in str(problems[0]) and "schoolcollab citation" in str(problems[0])
@@ -109,8 +111,11 @@ def test_a_draft_says_so_and_is_undated(book) -> None:
 
 def page_tags(page: Path) -> dict[str, str]:
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    return {m["name"]: m["content"] for m in soup.find_all("meta", attrs={"name": True})
-            if m["name"].startswith(("citation_", "DC."))}
+    return {
+        m["name"]: m["content"]
+        for m in soup.find_all("meta", attrs={"name": True})
+        if m["name"].startswith(("citation_", "DC."))
+    }
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """Where the book shows a rating it shows the four components and their reasons; the appraisals are shown and complete."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -72,8 +73,16 @@ def test_rating_facts_and_evidence_base_counts_have_known_answers(mini) -> None:
     assert facts["rated"] == 2 and facts["moderate"] == 1 and facts["very_low"] == 1 and facts["high"] == 0
     assert facts["appraised"] == 3 and facts["not_applicable"] == 1 and facts["undescribed"] == 0
     counts = syn.evidence_base_counts(mini.tables)
-    assert counts == {"sources": 4, "studies": 3, "comparative": 1, "initiative_studies": 0, "not_studies": 1,
-                      "undescribed": 0, "from_documents": 0, "from_elsewhere": 4}  # the mini book's own seed
+    assert counts == {
+        "sources": 4,
+        "studies": 3,
+        "comparative": 1,
+        "initiative_studies": 0,
+        "not_studies": 1,
+        "undescribed": 0,
+        "from_documents": 0,
+        "from_elsewhere": 4,
+    }  # the mini book's own seed
 
 
 def test_sensitivity_table_has_one_row_per_rated_claim(mini) -> None:

@@ -4,11 +4,10 @@ the explorer's CSV export and addresses, and the PDF link.
 Fast tests write the files from the book's own data into a temporary folder and read them back with the
 libraries readers would use; slow ones build a copy of the book and follow every download link of its pages.
 """
+
 from __future__ import annotations
 
-import io
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -32,8 +31,13 @@ CLI = str(Path(sys.executable).with_name("schoolcollab"))
 
 
 def expected_counts(ev) -> dict[str, int]:
-    return {"sources": len(ev.sources), "findings": len(ev.findings), "claims": len(ev.claims),
-            "claim_sources": len(ev.links), "appraisals": len(ev.appraisals)}
+    return {
+        "sources": len(ev.sources),
+        "findings": len(ev.findings),
+        "claims": len(ev.claims),
+        "claim_sources": len(ev.links),
+        "appraisals": len(ev.appraisals),
+    }
 
 
 def check_files(folder: Path, ev) -> None:
@@ -72,19 +76,22 @@ def check_csl(items: list[dict]) -> None:
         assert all(isinstance(item.get(f), str) and item[f] for f in CSL_REQUIRED), item
         for person in item.get("author", []) + item.get("editor", []):
             assert set(person) <= {"family", "given", "suffix", "literal"} and ("family" in person) != (
-                "literal" in person), person
+                "literal" in person
+            ), person
         if "date-parts" in item.get("issued", {}):
             assert all(isinstance(p, int) for p in item["issued"]["date-parts"][0])
-        texts = [v for v in item.values() if isinstance(v, str)] + \
-            [part for person in item.get("author", []) + item.get("editor", []) for part in person.values()]
+        texts = [v for v in item.values() if isinstance(v, str)] + [
+            part for person in item.get("author", []) + item.get("editor", []) for part in person.values()
+        ]
         assert not any(ch in text for text in texts for ch in "{}\\"), item  # BibTeX markup turned into text
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, book_evidence):
     """The downloads written from the book's own data into a folder standing for a site."""
-    from conftest import ROOT
     from schoolcollab.paths import Project
+
+    from conftest import ROOT
 
     site = tmp_path_factory.mktemp("site")
     write_downloads(Project(ROOT), site)
@@ -128,7 +135,7 @@ def test_the_data_package_catches_a_broken_key(written, tmp_path) -> None:
 
 def test_data_package_describes_every_column(book_evidence) -> None:
     package = datapackage("T", "Edition 1", "2026-01-01T00:00:00Z")
-    for resource, spec in zip(package["resources"], TABLES):
+    for resource, spec in zip(package["resources"], TABLES, strict=False):
         assert [f["name"] for f in resource["schema"]["fields"]] == [f.name for f in spec.fields]
         assert all(f["description"] and f["type"] in ("string", "integer") for f in resource["schema"]["fields"])
 
@@ -160,6 +167,7 @@ def test_a_pdf_is_linked_only_when_it_was_built_from_these_sources(tmp_path) -> 
 
 
 # ---- the built book ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -212,8 +220,9 @@ def test_pdf_edition_is_linked_from_every_page_when_built(hostile_book) -> None:
         link = soup.select_one("a.sc-pdf-link")
         meta = soup.find("meta", attrs={"name": "citation_pdf_url"})
         assert link is not None and meta is not None, page
-        assert (page.parent / link["href"]).resolve() == published.resolve() == \
-            (page.parent / meta["content"]).resolve()
+        assert (
+            (page.parent / link["href"]).resolve() == published.resolve() == (page.parent / meta["content"]).resolve()
+        )
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +240,7 @@ def served(site):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    from test_browser import CHROMIUM
+    from browser_support import CHROMIUM
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -241,7 +250,7 @@ def browser():
 
 @pytest.mark.slow
 def test_explorer_exports_the_filtered_rows_as_csv(served, browser, book_evidence) -> None:
-    from test_browser import Visit, rows
+    from browser_support import Visit, rows
 
     visit = Visit(browser, served + "explorer.html")
     page = visit.page
@@ -263,18 +272,20 @@ def test_explorer_exports_the_filtered_rows_as_csv(served, browser, book_evidenc
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("address", ["explorer.html#source-muijs2015improving",
-                                     "explorer.html?source=muijs2015improving"])
+@pytest.mark.parametrize(
+    "address", ["explorer.html#source-muijs2015improving", "explorer.html?source=muijs2015improving"]
+)
 def test_explorer_address_shows_that_source(served, browser, address) -> None:
-    from test_browser import Visit, rows
+    from browser_support import Visit, rows
 
     visit = Visit(browser, served + address)
     page = visit.page
     page.wait_for_selector("tr.sc-addressed")
     shown = rows(page, 0)
     assert len(shown) == 1 and "Muijs" in shown[0][0]
-    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('sc-addressed')",
-                           timeout=5000)  # the row has the focus, for a keyboard or screen-reader user
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.classList.contains('sc-addressed')", timeout=5000
+    )  # the row has the focus, for a keyboard or screen-reader user
     page.get_by_role("button", name="Show all sources").click()
     page.wait_for_timeout(300)
     assert len(rows(page, 0)) > 1

@@ -1,4 +1,5 @@
 """Editions and PRISMA counts on the mini book, whose answers are known."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,12 @@ def mini(tmp_path: Path):
 def test_names_must_be_new_later_and_version_like(mini) -> None:
     ev = load(mini)
     ed.write_edition(mini, ev, "2026.1", "2026-01-01", "not_reported", "first")
-    for name, why in (("2026.1", "already exists"), ("2025.12", "sort before"), ("2026.1.0", "sort before"),
-                      ("spring", "not an edition name")):
+    for name, why in (
+        ("2026.1", "already exists"),
+        ("2025.12", "sort before"),
+        ("2026.1.0", "sort before"),
+        ("spring", "not an edition name"),
+    ):
         with pytest.raises(ed.EditionRefused, match=why):
             ed.write_edition(mini, ev, name, "2026-01-02", "not_reported", "")
     ed.write_edition(mini, ev, "2026.10", "2026-02-01", "2026-01-15", "second")  # 10 sorts after 1, not as text
@@ -52,14 +57,18 @@ def test_status_is_the_edition_until_the_evidence_changes(mini) -> None:
 def test_compare_finds_added_removed_recoded_sources_claims_and_cells(mini) -> None:
     ed.write_edition(mini, load(mini), "2026.1", "2026-01-01", "not_reported", "")
     gamma = yaml.safe_load((mini.sources / "gamma2014three.yaml").read_text())
-    (mini.sources / "gamma2014three.yaml").unlink()                         # removed
-    gamma.update(key="epsilon2013five", design="survey")                     # added, on the same findings
+    (mini.sources / "gamma2014three.yaml").unlink()  # removed
+    gamma.update(key="epsilon2013five", design="survey")  # added, on the same findings
     (mini.sources / "epsilon2013five.yaml").write_text(yaml.safe_dump(gamma))
     alpha = mini.sources / "alpha2012two.yaml"
     alpha.write_text(alpha.read_text().replace("formality: formal", "formality: both"))  # recoded
     changes = ed.compare(mini, load(mini))
-    assert (changes.since, changes.added, changes.removed, changes.recoded) == \
-        ("2026.1", ["epsilon2013five"], ["gamma2014three"], ["alpha2012two"])
+    assert (changes.since, changes.added, changes.removed, changes.recoded) == (
+        "2026.1",
+        ["epsilon2013five"],
+        ["gamma2014three"],
+        ["alpha2012two"],
+    )
     assert changes.gap_map_recorded and changes.cells.empty  # the same findings in the same cells
     # the contrary study is now by an author outside the team: nothing in the ledger linked it, so no rating moved
     assert set(changes.claims["claim"]) <= {"federations-raise-attainment", "leadership-matters"}
@@ -69,11 +78,24 @@ def test_compare_finds_added_removed_recoded_sources_claims_and_cells(mini) -> N
 
 def test_prisma_stages_may_not_exceed_the_stage_before(tmp_path: Path, mini) -> None:
     (mini.data / "searches").mkdir()
-    search = {"edition": "2026.2", "search_date": "2026-11-30", "source": "test",
-              **{c: "not_reported" for c in prisma.COUNTS}, "dbr_excluded": [{"reason": "off topic", "n": 9}],
-              "other_excluded": "not_reported"}
-    search.update(database_results=30, register_results=0, duplicates=5, records_screened=26, records_excluded=20, dbr_sought_reports=8,
-                  dbr_assessed=6, new_studies=4)
+    search = {
+        "edition": "2026.2",
+        "search_date": "2026-11-30",
+        "source": "test",
+        **{c: "not_reported" for c in prisma.COUNTS},
+        "dbr_excluded": [{"reason": "off topic", "n": 9}],
+        "other_excluded": "not_reported",
+    }
+    search.update(
+        database_results=30,
+        register_results=0,
+        duplicates=5,
+        records_screened=26,
+        records_excluded=20,
+        dbr_sought_reports=8,
+        dbr_assessed=6,
+        new_studies=4,
+    )
     (mini.data / "searches" / "2026.2.yaml").write_text(yaml.safe_dump(search))
     said = "\n".join(map(str, check_project(mini).problems))  # searches are checked by `schoolcollab check`
     assert "records_screened is 26, more than the 25 left" in said
@@ -84,9 +106,16 @@ def test_prisma_stages_may_not_exceed_the_stage_before(tmp_path: Path, mini) -> 
 
 
 def test_the_csv_uses_the_prisma2020_layout() -> None:
-    counts = prisma.flow_counts({**{c: "not_reported" for c in prisma.COUNTS}, "database_results": 12,
-                                 "dbr_excluded": [{"reason": "a", "n": 1}, {"reason": "b", "n": 2}],
-                                 "other_excluded": "not_reported"}, previous=88, new=3)
+    counts = prisma.flow_counts(
+        {
+            **{c: "not_reported" for c in prisma.COUNTS},
+            "database_results": 12,
+            "dbr_excluded": [{"reason": "a", "n": 1}, {"reason": "b", "n": 2}],
+            "other_excluded": "not_reported",
+        },
+        previous=88,
+        new=3,
+    )
     rows = list(csv.DictReader(io.StringIO(prisma.prisma_csv(counts))))
     assert list(rows[0]) == ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
     n = {r["data"]: r["n"] for r in rows}

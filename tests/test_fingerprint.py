@@ -1,4 +1,5 @@
 """The cache tokens that make the execution cache aware of a chapter's inputs and of the edition."""
+
 from __future__ import annotations
 
 import shutil
@@ -49,7 +50,7 @@ def test_the_print_edition_needs_a_print_execution_which_serves_the_web_too(proj
     assert not web.endswith(PRINT_MARK)
     executed(project, state, web, [project.data / "review" / "glossary.yaml"])
     printed, changed = cache_token(project, state, DOC, for_print=True)
-    assert changed and printed.endswith(PRINT_MARK)       # figures lack their PDF: execute again
+    assert changed and printed.endswith(PRINT_MARK)  # figures lack their PDF: execute again
     executed(project, state, printed, [project.data / "review" / "glossary.yaml"])
     assert cache_token(project, state, DOC, for_print=True) == (printed, False)
     assert cache_token(project, state, DOC) == (printed, False)  # the web edition reuses it

@@ -1,4 +1,5 @@
 """The interactive gap map's data: the same counts as the static map, and filters that mean what they say."""
+
 from __future__ import annotations
 
 import json
@@ -42,16 +43,22 @@ def test_every_listed_source_passes_the_filter_and_no_passing_source_is_missing(
     for cell in cells.itertuples():
         for key in cell.keys:
             assert src.at[key, "design"] == "case_study" and 2005 <= src.at[key, "year"] <= 2012
-        expected = findings[(findings["theme"] == cell.theme) & (findings["family"] == cell.family)
-                            & (findings["direction"] == "positive") & (findings["design"] == "case_study")
-                            & findings["year"].between(2005, 2012)]["key"]
+        expected = findings[
+            (findings["theme"] == cell.theme)
+            & (findings["family"] == cell.family)
+            & (findings["direction"] == "positive")
+            & (findings["design"] == "case_study")
+            & findings["year"].between(2005, 2012)
+        ]["key"]
         assert cell.keys == tuple(sorted(set(expected))), (cell.theme, cell.family)
 
 
 def test_country_and_phase_filters_keep_only_sources_that_studied_them(ev) -> None:
     src = ev.tables.sources.set_index("key")
-    for keep, column, value in ((GapFilter(country="england"), "countries", "england"),
-                                (GapFilter(phase="primary"), "phases", "primary")):
+    for keep, column, value in (
+        (GapFilter(country="england"), "countries", "england"),
+        (GapFilter(phase="primary"), "phases", "primary"),
+    ):
         cells = gap_map_cells(ev.tables, ev.codebook, keep)
         keys = {k for ks in cells["keys"] for k in ks}
         assert keys and all(value in src.at[k, column] for k in keys)

@@ -1,5 +1,6 @@
 """The interactive gap map in Chromium (network cut off): its counts, filters, cell lists and keyboard use
 agree with schoolcollab.evidence.gap_cells, computed from the same copy of the book."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 import schoolcollab as sc
 from schoolcollab.evidence.gap_cells import GapFilter, gap_map_cells
 
-from test_browser import Visit, browser, site  # noqa: F401  (fixtures shared with the other browser tests)
+from browser_support import Visit
 
 pytestmark = pytest.mark.slow
 PAGE = "chapters/conclusions.html"
@@ -32,7 +33,8 @@ def gap_map(site, browser):
 
 def shown_counts(page) -> dict[tuple[str, str], int]:
     cells = page.eval_on_selector_all(
-        ".sc-gm-cell", "bs => bs.map(b => [b.dataset.theme, b.dataset.family, Number(b.dataset.count)])")
+        ".sc-gm-cell", "bs => bs.map(b => [b.dataset.theme, b.dataset.family, Number(b.dataset.count)])"
+    )
     return {(t, f): n for t, f, n in cells}
 
 
@@ -45,13 +47,18 @@ def test_the_map_shows_every_cell_of_the_synthesis(gap_map, ev) -> None:
     assert shown_counts(gap_map.page) == expected_counts(ev)
 
 
-@pytest.mark.parametrize("choices, keep", [
-    ({"design": "case_study"}, GapFilter(design="case_study")),
-    ({"direction": "negative"}, GapFilter(direction="negative")),
-    ({"country": "england", "phase": "primary"}, GapFilter(country="england", phase="primary")),
-    ({"year_from": "2008", "year_to": "2012", "direction": "positive"},
-     GapFilter(year_from=2008, year_to=2012, direction="positive")),
-])
+@pytest.mark.parametrize(
+    "choices, keep",
+    [
+        ({"design": "case_study"}, GapFilter(design="case_study")),
+        ({"direction": "negative"}, GapFilter(direction="negative")),
+        ({"country": "england", "phase": "primary"}, GapFilter(country="england", phase="primary")),
+        (
+            {"year_from": "2008", "year_to": "2012", "direction": "positive"},
+            GapFilter(year_from=2008, year_to=2012, direction="positive"),
+        ),
+    ],
+)
 def test_filters_change_the_counts_as_the_synthesis_does(gap_map, ev, choices, keep) -> None:
     page = gap_map.page
     for name, value in choices.items():
@@ -75,23 +82,30 @@ def test_clicking_a_cell_lists_its_studies_with_links_to_references_and_explorer
     busiest = cells.sort_values("sources", ascending=False).iloc[0]
     page.click(f".sc-gm-cell[data-theme={busiest['theme']}][data-family={busiest['family']}]")
     listed = page.eval_on_selector_all(".sc-gm-studies li", "lis => lis.map(li => li.dataset.key)")
-    assert sorted(listed) == sorted(busiest['keys'])
+    assert sorted(listed) == sorted(busiest["keys"])
     hrefs = page.eval_on_selector_all(".sc-gm-studies a", "as => as.map(a => a.getAttribute('href'))")
-    assert {f"references.html#cite-{k}" for k in busiest['keys']} | {f"explorer.html#source-{k}" for k in busiest['keys']} \
-        == set(hrefs)
+    assert {f"references.html#cite-{k}" for k in busiest["keys"]} | {
+        f"explorer.html#source-{k}" for k in busiest["keys"]
+    } == set(hrefs)
     project, _ = site
     references = (project.build_dir / "html" / "chapters" / "references.html").read_text(encoding="utf-8")
-    assert all(f'id="cite-{k}"' in references for k in busiest['keys'])
-    assert page.get_attribute(f".sc-gm-cell[data-theme={busiest['theme']}][data-family={busiest['family']}]",
-                              "aria-pressed") == "true"
+    assert all(f'id="cite-{k}"' in references for k in busiest["keys"])
+    assert (
+        page.get_attribute(
+            f".sc-gm-cell[data-theme={busiest['theme']}][data-family={busiest['family']}]", "aria-pressed"
+        )
+        == "true"
+    )
 
 
 def test_a_keyboard_reaches_a_cell_with_tab_and_opens_it_with_enter(gap_map, ev) -> None:
     page = gap_map.page
     page.focus(".sc-gm-filters button[type=reset]")
     page.keyboard.press("Tab")
-    focused = page.evaluate("[document.activeElement.className, document.activeElement.dataset.theme,"
-                            " document.activeElement.dataset.family]")
+    focused = page.evaluate(
+        "[document.activeElement.className, document.activeElement.dataset.theme,"
+        " document.activeElement.dataset.family]"
+    )
     assert "sc-gm-cell" in focused[0]
     page.keyboard.press("Enter")
     listed = page.eval_on_selector_all(".sc-gm-studies li", "lis => lis.map(li => li.dataset.key)")

@@ -3,6 +3,7 @@
 Every test imports into a throwaway copy of the book (the ``book`` fixture), never the real references.bib.
 Malformed files are in the hostile-input corpus (tests/bad_inputs/import_*).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -36,7 +37,7 @@ AB  - Partnerships between schools were studied
   over three years.
 KW  - partnerships
 KW  - England
-ER  - 
+ER  -
 """
 # Scopus: journal in T2, abbreviation in J2, notes, database, a scopus URL
 SCOPUS = """\
@@ -55,7 +56,7 @@ UR  - https://www.scopus.com/inward/record.uri?eid=2-s2.0-1&partnerID=40
 N1  - Cited By :12; Export Date: 3 March 2026
 DB  - Scopus
 M3  - Article
-ER  - 
+ER  -
 """
 BOOK = """\
 TY  - BOOK
@@ -65,7 +66,7 @@ PB  - EEF
 CY  - London
 PY  - 2019
 SN  - 978-0-00-000000-0
-ER  - 
+ER  -
 """
 # muijs2015improving's DOI, with the doi.org prefix and in capitals
 DUP_DOI = """\
@@ -75,7 +76,7 @@ TI  - Improving schools through collaboration (the ERIC title differs a little)
 JO  - Oxford Review of Education
 PY  - 2015
 DO  - https://doi.org/10.1080/03054985.2015.1047824
-ER  - 
+ER  -
 """
 # chapman2014school's title with other case, punctuation, an accent and no braces; same year; no DOI
 DUP_TITLE = """\
@@ -85,7 +86,7 @@ AU  - Muijs, Daniel
 TI  - Does school to school collaboration promote school improvement: a study of the impact of school federations on student outcomes
 T2  - School Effectiveness and School Improvement
 PY  - 2014///
-ER  - 
+ER  -
 """
 # key chapman2009emerging is taken by another work
 CLASH = """\
@@ -94,7 +95,7 @@ AU  - Chapman, Christopher
 TI  - Emerging Patterns of School Leadership: A Second Look
 PB  - National College
 PY  - 2009
-ER  - 
+ER  -
 """
 RIS = "\n".join([ERIC, SCOPUS, BOOK, DUP_DOI, DUP_TITLE, CLASH])
 
@@ -143,18 +144,25 @@ def test_ris_records_become_entries_that_pass_the_check(book: Project, tmp_path:
     before = book.bib.read_bytes()
     result = import_references(book, write(tmp_path, "export.ris", RIS))
     assert result.added == ["hutchings2016role", "sandals2018teaching", "eef2019guide", "chapman2009emergingb"]
-    assert any("record 4 is muijs2015improving (same DOI 10.1080/03054985.2015.1047824)" in d
-               for d in result.duplicates)
+    assert any(
+        "record 4 is muijs2015improving (same DOI 10.1080/03054985.2015.1047824)" in d for d in result.duplicates
+    )
     assert any("record 5 is chapman2014school (same title and year)" in d for d in result.duplicates)
     after = book.bib.read_bytes()
-    assert after.startswith(before) and after[len(before):].startswith(b"\n@article{hutchings2016role,\n")
+    assert after.startswith(before) and after[len(before) :].startswith(b"\n@article{hutchings2016role,\n")
     bib = load_bibliography(book.bib)  # the project's own loader raises on any problem
     eric, scopus, guide, report = (bib.entries[k] for k in result.added)
     assert bib.types["hutchings2016role"] == "article"
     assert eric["author"] == "Hutchings, Merryn and Gr\u00e9goire, Am\u00e9lie"
     assert eric["title"] == r"The Role of School-to-School Partnerships in England: Evidence \& Practice"
-    assert (eric["journal"], eric["volume"], eric["number"], eric["pages"], eric["year"], eric["doi"]) == \
-        ("Educational Review", "68", "2", "201--219", "2016", "10.1080/00131911.2016.0000001")
+    assert (eric["journal"], eric["volume"], eric["number"], eric["pages"], eric["year"], eric["doi"]) == (
+        "Educational Review",
+        "68",
+        "2",
+        "201--219",
+        "2016",
+        "10.1080/00131911.2016.0000001",
+    )
     assert "abstract" not in eric and eric["keywords"] == "update"  # not the export's: added works
     assert scopus["journal"] == r"School Leadership \& Management" and scopus["pages"] == "381--399"
     assert "url" not in scopus  # the DOI is the link; Scopus's own record URL is not kept
@@ -189,8 +197,9 @@ def test_bibtex_from_zotero_and_better_bibtex(book: Project, tmp_path: Path) -> 
     assert bib.types["vandenberg2017networks"] == "incollection" and chapter["publisher"] == "Routledge"
     assert not [p for p in check_project(book).problems if p.file.endswith("references.bib")]
     # the same work again, now as RIS with its DOI in another form: a duplicate of what was just added
-    again = ("TY  - JOUR\nAU  - Hargreaves, D.\nTI  - Other\nJO  - J\nPY  - 2019\n"
-             "DO  - 10.1007/s10833-019-0000003\nER  -\n")
+    again = (
+        "TY  - JOUR\nAU  - Hargreaves, D.\nTI  - Other\nJO  - J\nPY  - 2019\nDO  - 10.1007/s10833-019-0000003\nER  -\n"
+    )
     assert import_references(book, write(tmp_path, "again.ris", again)).added == []
 
 
@@ -210,13 +219,15 @@ def test_the_command_prints_keys_and_next_steps_and_check_passes(book: Project, 
 def test_existing_text_is_kept_byte_for_byte(tmp_path: Path) -> None:
     root = tmp_path / "book"
     root.mkdir()
-    old = ("\ufeff% a comment\r\n@book{smith2001good,\r\n  author={Smith, A.},title={Good},\r\n"
-           "  publisher={P},year={2001}}").encode("utf-8")  # BOM, CRLF, odd layout, no final newline
+    old = (
+        "\ufeff% a comment\r\n@book{smith2001good,\r\n  author={Smith, A.},title={Good},\r\n"
+        "  publisher={P},year={2001}}"
+    ).encode("utf-8")  # BOM, CRLF, odd layout, no final newline
     (root / "references.bib").write_bytes(old)
     result = import_references(Project(root), write(tmp_path, "x.ris", BOOK))
     new = (root / "references.bib").read_bytes()
     assert result.added == ["eef2019guide"] and new.startswith(old)
-    assert new[len(old):].startswith(b"\r\n\r\n@book{eef2019guide,\r\n") and b"\n" not in new.replace(b"\r\n", b"")
+    assert new[len(old) :].startswith(b"\r\n\r\n@book{eef2019guide,\r\n") and b"\n" not in new.replace(b"\r\n", b"")
     assert set(load_bibliography(root / "references.bib").entries) == {"smith2001good", "eef2019guide"}
 
 
@@ -230,8 +241,10 @@ def test_a_bad_record_means_nothing_is_written(book: Project, tmp_path: Path) ->
 
 def test_key_convention() -> None:
     taken = {"pont2008improving"}
-    assert make_key("pont", "2008", "Improving School Leadership, Volume 2", taken) == \
-        ("pont2008improvingb", "pont2008improving")
+    assert make_key("pont", "2008", "Improving School Leadership, Volume 2", taken) == (
+        "pont2008improvingb",
+        "pont2008improving",
+    )
     assert make_key("busher", "1996", "Co-operation between schools", set())[0] == "busher1996co"
     assert make_key("feys", "2014", "What do we know?", set())[0] == "feys2014what"
     assert make_key("hall", "2013", "{Can} the {\\'E}cole do it", set())[0] == "hall2013can"
@@ -243,6 +256,7 @@ def test_key_convention() -> None:
 def test_doi_and_title_normalisation() -> None:
     forms = ["10.1080/ABC.1", "https://doi.org/10.1080/abc.1", "http://dx.doi.org/10.1080/abc.1", "doi:10.1080/abc.1"]
     assert {normal_doi(f) for f in forms} == {"10.1080/abc.1"}
-    assert normal_title("{Does} School-to-School Collaboration Promote {\\'E}cole? {A} Study") == \
-        normal_title("does school to school collaboration promote \u00e9cole: a study")
+    assert normal_title("{Does} School-to-School Collaboration Promote {\\'E}cole? {A} Study") == normal_title(
+        "does school to school collaboration promote \u00e9cole: a study"
+    )
     assert normal_title("Leadership \\& Management") == normal_title("Leadership and management")

@@ -3,6 +3,7 @@
 The hostile copy (conftest.hostile_book) puts HTML, MyST and LaTeX into a glossary entry, a claim of the
 ledger, an initiative's name and a bibliography title; the PDF side is checked in test_pdf.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -24,19 +25,29 @@ def test_no_injected_script_or_event_handler_reaches_a_page(pages) -> None:
         assert "alert('x')</script>" not in text and "alert('t')</script>" not in text, name
         soup = BeautifulSoup(text, "html.parser")
         # the theme's own buttons have handlers; the injected ones all call alert()
-        handlers = [tag.name for tag in soup.find_all(True)
-                    if any(a.startswith("on") and "alert(" in str(v) for a, v in tag.attrs.items())]
+        handlers = [
+            tag.name
+            for tag in soup.find_all(True)
+            if any(a.startswith("on") and "alert(" in str(v) for a, v in tag.attrs.items())
+        ]
         assert not handlers, (name, handlers)
         assert not soup.find("img", src="x"), name
 
 
 def test_the_hostile_text_is_shown_as_text_where_the_data_appears(pages) -> None:
-    where = {"chapters/appendix-glossary.html", "chapters/summary.html", "chapters/explorer.html",
-             "chapters/appendix-initiatives.html", "chapters/references.html"}
+    where = {
+        "chapters/appendix-glossary.html",
+        "chapters/summary.html",
+        "chapters/explorer.html",
+        "chapters/appendix-initiatives.html",
+        "chapters/references.html",
+    }
     for name in where:
-        assert "&lt;script&gt;" in pages[name] or "\\u003cscript" in pages[name] or "&lt;b onmouseover" in pages[name], name
+        assert (
+            "&lt;script&gt;" in pages[name] or "\\u003cscript" in pages[name] or "&lt;b onmouseover" in pages[name]
+        ), name
     glossary = BeautifulSoup(pages["chapters/appendix-glossary.html"], "html.parser").get_text(" ")
-    assert " ".join(HOSTILE.split()) in " ".join(glossary.split())     # every character, as written
+    assert " ".join(HOSTILE.split()) in " ".join(glossary.split())  # every character, as written
 
 
 def test_myst_in_the_data_is_not_parsed(pages) -> None:
@@ -44,5 +55,6 @@ def test_myst_in_the_data_is_not_parsed(pages) -> None:
     text = " ".join(summary.get_text(" ").split())
     assert "{cite}`nobody`" in text and ":::{warning} boom :::" in text and "**not bold**" in text
     assert not any("boom" in a.get_text() for a in summary.select("div.admonition.warning"))
-    assert "$x$" in " ".join(BeautifulSoup(pages["chapters/appendix-initiatives.html"], "html.parser")
-                             .get_text(" ").split())
+    assert "$x$" in " ".join(
+        BeautifulSoup(pages["chapters/appendix-initiatives.html"], "html.parser").get_text(" ").split()
+    )

@@ -1,4 +1,5 @@
 """What an author does to publish a new edition, end to end: import, add, code, build, snapshot, build again."""
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ SP  - 201
 EP  - 219
 PY  - 2021
 DO  - 10.1234/jsc.2021.0042
-ER  - 
+ER  -
 """
 
 pytestmark = pytest.mark.slow
@@ -55,27 +56,53 @@ def edition(tmp_path_factory):
     assert added.returncode == 0, added.stderr
     record = yaml.safe_load((book.sources / f"{key}.yaml").read_text())
     claim = "pupil-impact-federations"
-    record.update({
-        "coded_from": [{"seed": key, "sections": ["Abstract", "Methods", "Results"]}],
-        "publication_type": "empirical", "design": "quasi_experimental",
-        "aims": "Compare attainment in federated and matched non-federated primary schools.",
-        "sample": {"description": "60 federated and 60 matched primary schools", "unit": "schools", "size": 120},
-        "country": ["england"], "country_reason": "The article studies primary federations in England (Methods).",
-        "phase": ["primary"], "formality": "formal", "collaboration_types": ["hard_governance_federation"],
-        "initiative": "none",
-        "appraisal": {c: {"judgement": "yes", "reason": "Stated in the article.", "where": "Methods"}
-                      for c in CRITERIA},
-        "findings": [{"theme": "impact_students", "domain": "attainment", "direction": "positive",
-                      "summary": "Pupils in federated primary schools gained more than matched peers.",
-                      "where": "Results, Table 2", "claims": [{"id": claim, "stance": "supports"}]}],
-    })
+    record.update(
+        {
+            "coded_from": [{"seed": key, "sections": ["Abstract", "Methods", "Results"]}],
+            "publication_type": "empirical",
+            "design": "quasi_experimental",
+            "aims": "Compare attainment in federated and matched non-federated primary schools.",
+            "sample": {"description": "60 federated and 60 matched primary schools", "unit": "schools", "size": 120},
+            "country": ["england"],
+            "country_reason": "The article studies primary federations in England (Methods).",
+            "phase": ["primary"],
+            "formality": "formal",
+            "collaboration_types": ["hard_governance_federation"],
+            "initiative": "none",
+            "appraisal": {
+                c: {"judgement": "yes", "reason": "Stated in the article.", "where": "Methods"} for c in CRITERIA
+            },
+            "findings": [
+                {
+                    "theme": "impact_students",
+                    "domain": "attainment",
+                    "direction": "positive",
+                    "summary": "Pupils in federated primary schools gained more than matched peers.",
+                    "where": "Results, Table 2",
+                    "claims": [{"id": claim, "stance": "supports"}],
+                }
+            ],
+        }
+    )
     (book.sources / f"{key}.yaml").write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
     search = yaml.safe_load((book.data / "searches" / "2026.1.yaml").read_text())
-    search.update({"edition": "2026.2", "search_date": "2026-11-30", "source": "Test search of ERIC",
-                   "database_results": 40, "duplicates": 4, "records_screened": 36, "records_excluded": 30,
-                   "dbr_sought_reports": 6, "dbr_notretrieved_reports": 0, "dbr_assessed": 6,
-                   "dbr_excluded": [{"reason": "not about schools working together", "n": 5}],
-                   "new_studies": 1, "new_reports": 1})
+    search.update(
+        {
+            "edition": "2026.2",
+            "search_date": "2026-11-30",
+            "source": "Test search of ERIC",
+            "database_results": 40,
+            "duplicates": 4,
+            "records_screened": 36,
+            "records_excluded": 30,
+            "dbr_sought_reports": 6,
+            "dbr_notretrieved_reports": 0,
+            "dbr_assessed": 6,
+            "dbr_excluded": [{"reason": "not about schools working together", "n": 5}],
+            "new_studies": 1,
+            "new_reports": 1,
+        }
+    )
     (book.data / "searches" / "2026.2.yaml").write_text(yaml.safe_dump(search, sort_keys=False))
     assert run(root, "check").returncode == 0
     draft = run(root, "build")
@@ -102,15 +129,17 @@ def test_the_edition_compares_itself_with_2026_1(edition) -> None:
     table = BeautifulSoup((book.root / "_build" / "html" / "chapters" / "changes.html").read_text(), "html.parser")
     rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in table.select("table.sc-table tr")]
     assert [r for r in rows if r[:1] == ["added"]] == [["added", "Quigley and Ortega (2021)", "Quasi-experimental"]]
-    from schoolcollab.load import collect_evidence
-    from schoolcollab.errors import Problems
     from schoolcollab.editions import compare
+    from schoolcollab.errors import Problems
+    from schoolcollab.load import collect_evidence
 
     ev = collect_evidence(book, Problems())
     changes = compare(book, ev)
     assert changes.since == "2026.1" and changes.added == [key] and changes.removed == []
-    before = {r["claim"]: r["rating"] for r in csv.DictReader(io.StringIO(
-        (book.data / "editions" / "2026.1" / "ratings.csv").read_text()))}
+    before = {
+        r["claim"]: r["rating"]
+        for r in csv.DictReader(io.StringIO((book.data / "editions" / "2026.1" / "ratings.csv").read_text()))
+    }
     moved = {c for c in ev.ratings["claim"] if before.get(c) != ev.ratings.set_index("claim").at[c, "rating"]}
     assert set(changes.claims.loc[changes.claims["what"] == "rating", "claim"]) == moved
 
@@ -144,8 +173,7 @@ def test_the_prisma_flow_of_2026_2_starts_from_the_previous_studies(edition) -> 
 def test_sentences_about_the_evidence_base_count_the_new_record(edition) -> None:
     book, key, _, _ = edition
     methods = text_of(book.root / "_build" / "html" / "chapters" / "methods.html")
-    assert "Of the 89 records, 88 were coded from the two source documents and 1 from the works themselves" \
-        in methods
+    assert "Of the 89 records, 88 were coded from the two source documents and 1 from the works themselves" in methods
     assert "Status of the book you are reading: Edition 2026.2" in methods
     impact = text_of(book.root / "_build" / "html" / "chapters" / "impact.html")
     assert "Evidence added since the review" in impact and "Quigley and Ortega" in impact

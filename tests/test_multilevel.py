@@ -2,14 +2,15 @@
 
 Agreement with published results on public data is in test_validation.py.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from schoolcollab.multilevel import fit_two_level, variance_explained
-from schoolcollab.multilevel_profile import sufficient_stats, variance_information
+from schoolcollab.study.multilevel import fit_two_level, variance_explained
+from schoolcollab.study.multilevel_profile import sufficient_stats, variance_information
 
 
 def school_data(rng: np.random.Generator, n_schools: int = 60, tau: float = 0.3) -> pd.DataFrame:
@@ -18,8 +19,13 @@ def school_data(rng: np.random.Generator, n_schools: int = 60, tau: float = 0.3)
     x1 = rng.standard_normal(len(school)) + 0.5 * rng.standard_normal(n_schools)[school]
     x2 = (rng.random(len(school)) < 0.3).astype(float)
     slope = 0.2 * rng.standard_normal(n_schools)
-    y = (1.0 + (0.5 + slope[school]) * x1 - 0.7 * x2 + np.sqrt(tau) * rng.standard_normal(n_schools)[school]
-         + rng.standard_normal(len(school)))
+    y = (
+        1.0
+        + (0.5 + slope[school]) * x1
+        - 0.7 * x2
+        + np.sqrt(tau) * rng.standard_normal(n_schools)[school]
+        + rng.standard_normal(len(school))
+    )
     return pd.DataFrame({"school": school, "y": y, "x1": x1, "x2": x2})
 
 
@@ -28,7 +34,7 @@ def test_profile_path_agrees_with_mixedlm(reml):
     data = school_data(np.random.default_rng(7))
     fast = fit_two_level(data, "y", ["x1", "x2"], "school", reml=reml, engine="profile")
     slow = fit_two_level(data, "y", ["x1", "x2"], "school", reml=reml, engine="statsmodels")
-    assert fast.loglik >= slow.loglik - 1e-6      # never a worse optimum than MixedLM's best
+    assert fast.loglik >= slow.loglik - 1e-6  # never a worse optimum than MixedLM's best
     assert fast.loglik == pytest.approx(slow.loglik, abs=1e-4)
     pd.testing.assert_series_equal(fast.params, slow.params, atol=1e-4)
     pd.testing.assert_series_equal(fast.bse, slow.bse, atol=1e-4)
@@ -82,12 +88,15 @@ def test_variance_explained_and_vpc():
     assert explained["total"] == pytest.approx(total)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"predictors": ["nope"]}, "columns not in the data: nope"),
-    ({"predictors": ["label"]}, "must be numeric"),
-    ({"predictors": ["x1"], "random_slopes": ["x2"]}, "add x2 to predictors"),
-    ({"predictors": ["x1"], "random_slopes": ["x1"], "engine": "profile"}, "random intercepts only"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"predictors": ["nope"]}, "columns not in the data: nope"),
+        ({"predictors": ["label"]}, "must be numeric"),
+        ({"predictors": ["x1"], "random_slopes": ["x2"]}, "add x2 to predictors"),
+        ({"predictors": ["x1"], "random_slopes": ["x1"], "engine": "profile"}, "random intercepts only"),
+    ],
+)
 def test_bad_requests_say_what_is_wrong(kwargs, message):
     data = school_data(np.random.default_rng(1)).assign(label="a")
     with pytest.raises(ValueError, match=message):

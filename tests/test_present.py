@@ -1,20 +1,21 @@
 """Rendering details a reader or a reproducible build depends on."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 from schoolcollab.present.book_table import LATEX_MIME, latex_escape, table
 
-HOSTILE = "<script>alert(1)</script> <b onclick=\"x()\">b</b> {cite}`nobody` & 50% $x_1$ #2 ~^ \\end{document}"
+HOSTILE = '<script>alert(1)</script> <b onclick="x()">b</b> {cite}`nobody` & 50% $x_1$ #2 ~^ \\end{document}'
 
 
 def test_tables_render_the_same_html_every_time_and_distinct_tables_get_distinct_ids() -> None:
     a = pd.DataFrame({"x": [1, 2], "y": ["p", "q"]})
     b = pd.DataFrame({"x": [1, 3], "y": ["p", "q"]})
     first, again, other = table(a).to_html(), table(a.copy()).to_html(), table(b).to_html()
-    assert first == again            # rebuilt pages do not change when their data did not
+    assert first == again  # rebuilt pages do not change when their data did not
     ids = {html.split('id="T_', 1)[1][:8] for html in (first, other)}
-    assert len(ids) == 2             # two tables on one page never share CSS
+    assert len(ids) == 2  # two tables on one page never share CSS
 
 
 def test_cells_from_the_data_are_escaped_for_the_web_and_for_print() -> None:
@@ -25,7 +26,7 @@ def test_cells_from_the_data_are_escaped_for_the_web_and_for_print() -> None:
     tex = shown.to_latex()
     assert r"\end{document}" not in tex and r"\textbackslash{}end\{document\}" in tex
     assert r"\& 50\% \$x\_1\$ \#2 \textasciitilde{}\textasciicircum{}" in tex
-    assert "1,234" in tex and "\\begin{xltabular}" in tex   # the long text column wraps to the page
+    assert "1,234" in tex and "\\begin{xltabular}" in tex  # the long text column wraps to the page
 
 
 def test_latex_escape_round_trips_every_special_exactly_once() -> None:

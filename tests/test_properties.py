@@ -5,6 +5,7 @@ data/findings.yaml, the loader either succeeds or records Problems (or raises th
 InputError); any other exception is a bug. Besides fully random text, the examples include the real file
 with a random slice replaced, which reaches the validators behind the parsers.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schoolcollab import review
 from schoolcollab.bib import load_bibliography, parse_bibliography
 from schoolcollab.check import check_project
 from schoolcollab.errors import InputError, Problem, Problems
@@ -22,28 +24,34 @@ from schoolcollab.evidence.claims import load_claims
 from schoolcollab.evidence.codebook import load_codebook
 from schoolcollab.evidence.records import load_records
 from schoolcollab.paths import Project
-from schoolcollab import published, review
+from schoolcollab.study import cases, published
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "data" / "sources" / "ainscow2006collaboration.yaml"
 BOOK_PARTS = ("_config.yml", "_toc.yml", "chapters", "data", "references.bib")
 # examples are cheap (milliseconds) except the whole-book check; no database: nothing written into the repo
-FAST = settings(max_examples=120, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=120,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SLOW = settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # pieces that mean something to YAML, BibTeX or CSV, so random text is not only plain words
-SYNTAX = st.sampled_from(list(":-[]{}\"'#\n\t &*!|>,%@`=\\?~0123456789.") +
-                         ["\r\n", "\x00", "\ufeff", " - ", ": ", "---", "@article{", "key: ", "2015-13-45", "&a ",
-                          "*a"])
+SYNTAX = st.sampled_from(
+    list(":-[]{}\"'#\n\t &*!|>,%@`=\\?~0123456789.")
+    + ["\r\n", "\x00", "\ufeff", " - ", ": ", "---", "@article{", "key: ", "2015-13-45", "&a ", "*a"]
+)
 ANY_TEXT = st.lists(st.one_of(SYNTAX, st.text(max_size=6)), max_size=60).map("".join)
 
 
 def mutated(base: str) -> st.SearchStrategy[str]:
     """``base`` with one random slice replaced by random text (or removed)."""
     n = len(base)
-    return st.builds(lambda a, b, new: base[:min(a, b)] + new + base[max(a, b):],
-                     st.integers(0, n), st.integers(0, n), ANY_TEXT)
+    return st.builds(
+        lambda a, b, new: base[: min(a, b)] + new + base[max(a, b) :], st.integers(0, n), st.integers(0, n), ANY_TEXT
+    )
 
 
 def hostile(base: str) -> st.SearchStrategy[str | bytes]:
@@ -111,7 +119,7 @@ def test_any_bibliography_is_parsed_or_reported(content, work) -> None:
 
 CSV_LOADERS = {
     "initiatives.csv": lambda path, keys, problems: review.load_initiatives(path, keys, problems),
-    "partnerships.csv": lambda path, keys, problems: review.load_partnerships(path, problems),
+    "partnerships.csv": lambda path, keys, problems: cases.load_partnerships(path, problems),
     "published_coefficients.csv": lambda path, keys, problems: published.load_coefficients(path, problems),
     "published_variance.csv": lambda path, keys, problems: published.load_variance(path, problems),
 }
@@ -148,10 +156,20 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-INPUTS = ["data/sources/ainscow2006collaboration.yaml", "references.bib", "data/findings.yaml", "data/codebook.yaml",
-          "data/review/initiatives.csv", "data/review/glossary.yaml", "data/review/system_leadership.yaml",
-          "data/review/search_strategy.yaml", "data/muijs2015/partnerships.csv", "data/muijs2015/processes.yaml",
-          "data/muijs2015/study.yaml", "chapters/introduction.md"]
+INPUTS = [
+    "data/sources/ainscow2006collaboration.yaml",
+    "references.bib",
+    "data/findings.yaml",
+    "data/codebook.yaml",
+    "data/review/initiatives.csv",
+    "data/review/glossary.yaml",
+    "data/review/system_leadership.yaml",
+    "data/review/search_strategy.yaml",
+    "data/muijs2015/partnerships.csv",
+    "data/muijs2015/processes.yaml",
+    "data/muijs2015/study.yaml",
+    "chapters/introduction.md",
+]
 
 
 @SLOW

@@ -1,4 +1,5 @@
 """The published site holds only what the current build produced: no image or page of an earlier build."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,8 +24,14 @@ def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(tmp_path: Path) ->
     # a new finding in a cell of the gap map redraws the map (a new image); a chapter leaves the book
     path = book.sources / "ainscow2006collaboration.yaml"
     record = yaml.safe_load(path.read_text())
-    record["findings"].append({"theme": "sustainability", "direction": "positive", "summary": "A test finding.",
-                               "where": "seed 1, Sustainability"})
+    record["findings"].append(
+        {
+            "theme": "sustainability",
+            "direction": "positive",
+            "summary": "A test finding.",
+            "where": "seed 1, Sustainability",
+        }
+    )
     path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
     toc = book.root / "_toc.yml"
     toc.write_text(toc.read_text().replace("      - file: chapters/appendix-glossary\n", ""))

@@ -4,6 +4,7 @@ The prose of the Results is an independent reading of the same numbers, so it ca
 slip (a swapped column, a lost sign, a misplaced cell) that checking the CSV against itself would not.
 Line numbers refer to ``shared/seeds/002_*.txt``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,7 +16,7 @@ import pytest
 from schoolcollab.check import check_project
 from schoolcollab.errors import InputError
 from schoolcollab.paths import Project
-from schoolcollab.published import published_coefficients, published_variance
+from schoolcollab.study.published import published_coefficients, published_variance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,10 +106,10 @@ def test_every_change_and_every_gap_is_explained(coef) -> None:
 
 
 BAD_ROWS = [
-    "3,pupil,supported,1,fsm,-1.2,0.2,true,-1.2 (0.2),,",      # line 2: a valid row
-    "3,pupil,sponsored,1,idaci,-4.1,0.3,true,,,",               # line 3: unknown sample
-    "3,pupil,supported,1,male,minus 1,0.2,true,,,",             # line 4: not a number
-    "5,pupil,supported,1,white,,,,,,",                          # line 5: unknown table, empty cell, no note
+    "3,pupil,supported,1,fsm,-1.2,0.2,true,-1.2 (0.2),,",  # line 2: a valid row
+    "3,pupil,sponsored,1,idaci,-4.1,0.3,true,,,",  # line 3: unknown sample
+    "3,pupil,supported,1,male,minus 1,0.2,true,,,",  # line 4: not a number
+    "5,pupil,supported,1,white,,,,,,",  # line 5: unknown table, empty cell, no note
 ]
 
 
@@ -141,5 +142,5 @@ def test_the_model_tables_show_every_transcribed_term(coef) -> None:
     for number in (3, 4):
         rendered = model_table(coef, number).data
         terms = coef[coef["table"] == number]["term"].nunique()
-        assert len(rendered) == 2 * terms, number      # one block of rows per sample
+        assert len(rendered) == 2 * terms, number  # one block of rows per sample
         assert "White" in set(rendered["Term"])

@@ -3,6 +3,7 @@
 Each test builds a tiny evidence base directly as :class:`RatingInputs` (no files), so the answer follows
 from the rules alone.
 """
+
 from __future__ import annotations
 
 import random
@@ -13,35 +14,73 @@ import pandas as pd
 import pytest
 
 from schoolcollab.evidence.appraisal import APPRAISAL_COLUMNS
-from schoolcollab.evidence.claim_metrics import author_ids, fit_to_scope, independent_groups
-from schoolcollab.evidence.rating_rules import (ALTERNATIVES, CAPS, CONCERNS, COMPONENTS, MAIN, METRICS, OPS,
-                                                OVERALL, RULES, component_rules_table, overall_rules_table)
+from schoolcollab.evidence.claim_metrics import ClaimEvidence, author_ids, fit_to_scope, independent_groups
+from schoolcollab.evidence.rating_rules import (
+    ALTERNATIVES,
+    CAPS,
+    COMPONENTS,
+    CONCERNS,
+    MAIN,
+    METRICS,
+    OPS,
+    OVERALL,
+    RULES,
+    component_rules_table,
+    overall_rules_table,
+)
 from schoolcollab.evidence.ratings import RatingInputs, _component, rate_claims
-from schoolcollab.evidence.claim_metrics import ClaimEvidence
 from schoolcollab.evidence.sensitivity import sensitivity
 
-CRITERIA = {"independence": "all", "comparison": "effects", "sample": "all", "voices": "all", "time_span": "all",
-            "reporting": "all"}
+CRITERIA = {
+    "independence": "all",
+    "comparison": "effects",
+    "sample": "all",
+    "voices": "all",
+    "time_span": "all",
+    "reporting": "all",
+}
 ENGLAND = {"countries": ["england"], "phases": "all", "families": "all", "period": {"from": 1999, "to": 2015}}
 
 
-def study(tier: str = "empirical", countries=("england",), phases=("primary",), families=("network",),
-          year: int | None = 2010) -> dict:
-    return {"tier": tier, "countries": tuple(countries), "phases": tuple(phases), "families": tuple(families),
-            "year": year}
+def study(
+    tier: str = "empirical", countries=("england",), phases=("primary",), families=("network",), year: int | None = 2010
+) -> dict:
+    return {
+        "tier": tier,
+        "countries": tuple(countries),
+        "phases": tuple(phases),
+        "families": tuple(families),
+        "year": year,
+    }
 
 
 def appraised(key: str, judgement: str = "yes", **overrides: str) -> list[dict]:
-    return [{"key": key, "criterion": c, "applies_to": a, "judgement": overrides.get(c, judgement), "reason": "r",
-             "where": "w"} for c, a in CRITERIA.items()]
+    return [
+        {
+            "key": key,
+            "criterion": c,
+            "applies_to": a,
+            "judgement": overrides.get(c, judgement),
+            "reason": "r",
+            "where": "w",
+        }
+        for c, a in CRITERIA.items()
+    ]
 
 
-def inputs(links: list[tuple[str, str]], sources: dict[str, dict], authors: dict[str, str],
-           theme: str = "formation_conditions", scope: dict | None = None, appraisals: list[dict] | None = None,
-           status: dict[str, str] | None = None) -> RatingInputs:
+def inputs(
+    links: list[tuple[str, str]],
+    sources: dict[str, dict],
+    authors: dict[str, str],
+    theme: str = "formation_conditions",
+    scope: dict | None = None,
+    appraisals: list[dict] | None = None,
+    status: dict[str, str] | None = None,
+) -> RatingInputs:
     """One claim 'c' linked to the given (key, stance) pairs; every source appraised 'yes' throughout unless told."""
-    claims = pd.DataFrame([{"id": "c", "kind": "key_finding", "theme": theme, "statement": "s",
-                            "scope": scope or ENGLAND}])
+    claims = pd.DataFrame(
+        [{"id": "c", "kind": "key_finding", "theme": theme, "statement": "s", "scope": scope or ENGLAND}]
+    )
     link_df = pd.DataFrame([{"claim": "c", "key": k, "stance": s, "why": "", "via": "ledger"} for k, s in links])
     if appraisals is None:
         appraisals = [row for k in sources for row in appraised(k)]
@@ -94,18 +133,29 @@ def test_adequacy_counts_independent_studies_not_sources() -> None:
 
 
 def test_adequacy_levels_by_number_of_independent_studies() -> None:
-    for n, level in ((1, "serious"), (2, "moderate"), (3, "moderate"), (4, "minor"), (5, "minor"),
-                     (6, CONCERNS[0])):
+    for n, level in ((1, "serious"), (2, "moderate"), (3, "moderate"), (4, "minor"), (5, "minor"), (6, CONCERNS[0])):
         keys = [f"s{i}" for i in range(n)]
-        r = rated(inputs([(k, "supports") for k in keys], {k: SIX.get(k, study()) for k in keys},
-                         {k: f"{NAMES[int(k[1:])]}, A." for k in keys}))
+        r = rated(
+            inputs(
+                [(k, "supports") for k in keys],
+                {k: SIX.get(k, study()) for k in keys},
+                {k: f"{NAMES[int(k[1:])]}, A." for k in keys},
+            )
+        )
         assert r["adequacy"] == level, n
 
 
 def test_works_that_are_not_studies_give_no_adequacy() -> None:
     sources = {"a": study(), "b": study(tier="opinion"), "c": study(tier="opinion")}
-    r = rated(inputs([(k, "supports") for k in sources], sources, {k: k for k in sources},
-                     appraisals=appraised("a"), status={"a": "appraised", "b": "not_applicable", "c": "not_applicable"}))
+    r = rated(
+        inputs(
+            [(k, "supports") for k in sources],
+            sources,
+            {k: k for k in sources},
+            appraisals=appraised("a"),
+            status={"a": "appraised", "b": "not_applicable", "c": "not_applicable"},
+        )
+    )
     assert r["studies"] == 1 and r["adequacy"] == "serious"
     # and they count as limitations: 2 of 3 supporting sources are not studies
     assert r["methods"] == "moderate" and r["methods_why"].startswith("M2: 2 of 3 supporting sources")
@@ -129,8 +179,8 @@ def test_comparison_counts_only_for_claims_about_effects() -> None:
     links = [(k, "supports") for k in SIX]
     conditions = rated(inputs(links, SIX, SIX_AUTHORS, appraisals=rows))
     effects = rated(inputs(links, SIX, SIX_AUTHORS, theme="impact_teachers", appraisals=rows))
-    assert conditions["methods"] == "minor"   # M3: every study has moderate limitations
-    assert effects["methods"] == "serious"     # M1: every study has serious limitations
+    assert conditions["methods"] == "minor"  # M3: every study has moderate limitations
+    assert effects["methods"] == "serious"  # M1: every study has serious limitations
 
 
 def test_partly_counts_half() -> None:
@@ -141,14 +191,17 @@ def test_partly_counts_half() -> None:
 
 
 # ------------------------------------------------------------------ coherence
-@pytest.mark.parametrize("stances, level, rule", [
-    (["supports"] * 6, CONCERNS[0], None),
-    (["supports"] * 5 + ["mixed"], "minor", "C3"),
-    (["supports"] * 4 + ["mixed"] * 2, "moderate", "C2"),
-    (["supports"] * 4 + ["against"] * 2, "serious", "C1"),
-])
+@pytest.mark.parametrize(
+    "stances, level, rule",
+    [
+        (["supports"] * 6, CONCERNS[0], None),
+        (["supports"] * 5 + ["mixed"], "minor", "C3"),
+        (["supports"] * 4 + ["mixed"] * 2, "moderate", "C2"),
+        (["supports"] * 4 + ["against"] * 2, "serious", "C1"),
+    ],
+)
 def test_coherence_follows_the_directions_of_findings(stances, level, rule) -> None:
-    r = rated(inputs(list(zip(SIX, stances)), SIX, SIX_AUTHORS))
+    r = rated(inputs(list(zip(SIX, stances, strict=False)), SIX, SIX_AUTHORS))
     assert r["coherence"] == level
     assert (rule in r["applied"]) if rule else not any(a.startswith("C") for a in r["applied"])
 
@@ -186,8 +239,13 @@ def test_sources_of_unclear_fit_raise_minor_concerns() -> None:
 def test_two_minor_concerns_cost_one_level_and_one_costs_none() -> None:
     one = rated(inputs([(k, "supports") for k in list(SIX)[:5]], {k: SIX[k] for k in list(SIX)[:5]}, SIX_AUTHORS))
     assert one["adequacy"] == "minor" and one["rating"] == "high"
-    two = rated(inputs([(k, s) for k, s in zip(list(SIX)[:5], ["supports"] * 4 + ["mixed"])],
-                       {k: SIX[k] for k in list(SIX)[:5]}, SIX_AUTHORS))
+    two = rated(
+        inputs(
+            [(k, s) for k, s in zip(list(SIX)[:5], ["supports"] * 4 + ["mixed"], strict=False)],
+            {k: SIX[k] for k in list(SIX)[:5]},
+            SIX_AUTHORS,
+        )
+    )
     assert two["coherence"] == "minor" and two["adequacy"] == "minor" and two["rating"] == "moderate"
     assert set(two["applied"]) == {"C3", "A3", "O3"}
 
@@ -226,8 +284,16 @@ def _printed_rules() -> list[tuple[str, str, str, str, Fraction]]:
         m = re.fullmatch(r"(.+) (≤|≥|>) (\d+(?:/\d+)?)", row.When)
         assert m, row.When
         op = {v: k for k, v in OPS.items()}[m.group(2)]
-        out.append((row.Rule, comp_by_label[row.Component], row._2.removesuffix(" concerns"), by_label[m.group(1)],
-                    op, Fraction(m.group(3))))
+        out.append(
+            (
+                row.Rule,
+                comp_by_label[row.Component],
+                row._2.removesuffix(" concerns"),
+                by_label[m.group(1)],
+                op,
+                Fraction(m.group(3)),
+            )
+        )
     return out
 
 
@@ -236,12 +302,17 @@ def test_every_applied_component_rule_is_printed_and_every_printed_rule_applies(
     assert {p[0] for p in printed} == {r.id for r in RULES}
     rng = random.Random(20261201)
     for _ in range(2000):
-        metrics = {m: (Fraction(rng.randint(0, 8)) if m.endswith("_studies") else
-                       Fraction(rng.randint(0, 12), 12)) for m in METRICS}
+        metrics = {
+            m: (Fraction(rng.randint(0, 8)) if m.endswith("_studies") else Fraction(rng.randint(0, 12), 12))
+            for m in METRICS
+        }
         ce = ClaimEvidence(6, 6, 0, 0, [], [], [], [], {}, {}, metrics)
         for comp in COMPONENTS:
-            holds = [(pid, concern) for pid, c, concern, metric, op, t in printed if c == comp and
-                     {"<=": metrics[metric] <= t, ">=": metrics[metric] >= t, ">": metrics[metric] > t}[op]]
+            holds = [
+                (pid, concern)
+                for pid, c, concern, metric, op, t in printed
+                if c == comp and {"<=": metrics[metric] <= t, ">=": metrics[metric] >= t, ">": metrics[metric] > t}[op]
+            ]
             want = max((CONCERNS.index(c) for _, c in holds), default=0)
             level, _, fired = _component(comp, RULES, ce)
             assert CONCERNS.index(level) == want, (comp, metrics)
@@ -266,18 +337,22 @@ def test_sensitivity_reruns_the_engine_under_each_alternative() -> None:
     authors = {"chapman": "Chapman, C. and Muijs, D.", "muijs": "Muijs, D.", "hill": "Hill, R."}
     inp = inputs([(k, "supports") for k in sources], sources, authors)
     table = sensitivity(inp).set_index("claim").loc["c"]
-    assert table["main"] == "moderate"          # two independent teams: A2
+    assert table["main"] == "moderate"  # two independent teams: A2
     assert table["first_author"] == "moderate"  # three first authors: still A2 (≤ 3)
-    assert table["stricter"] == "low"           # A1 now fires at ≤ 2: serious
-    assert table["looser"] == "moderate"        # A2 now fires at ≤ 2: still moderate
+    assert table["stricter"] == "low"  # A1 now fires at ≤ 2: serious
+    assert table["looser"] == "moderate"  # A2 now fires at ≤ 2: still moderate
     assert set(table.index) >= {a.id for a in ALTERNATIVES} | {"robust", "down", "up"}
 
 
 def test_sensitivity_finds_a_claim_that_depends_on_the_independence_rule() -> None:
     sources = {k: study() for k in "abcd"}
-    authors = {"a": "Alpha, A. and Beta, B.", "b": "Beta, B. and Gamma, G.", "c": "Gamma, G. and Delta, D.",
-               "d": "Delta, D."}
+    authors = {
+        "a": "Alpha, A. and Beta, B.",
+        "b": "Beta, B. and Gamma, G.",
+        "c": "Gamma, G. and Delta, D.",
+        "d": "Delta, D.",
+    }
     row = sensitivity(inputs([(k, "supports") for k in sources], sources, authors)).iloc[0]
-    assert row["main"] == "low"              # one team: A1, serious adequacy
-    assert row["first_author"] == "high"     # four first authors: A3, minor only
+    assert row["main"] == "low"  # one team: A1, serious adequacy
+    assert row["first_author"] == "high"  # four first authors: A3, minor only
     assert not row["robust"] and row["up"] == 2

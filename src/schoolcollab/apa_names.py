@@ -5,19 +5,20 @@ first author's surname, so the in-text form of every entry (:class:`Citation`) i
 from the sorted list: :mod:`schoolcollab.build.apa_style` formats the list, :mod:`schoolcollab.build.apa_cite`
 the citations in the text.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pybtex.database import Entry, Person
 from pybtex.richtext import BaseText, Tag, Text
 from pybtex.style.sorting import BaseSortingStyle
 
-MAX_LISTED_AUTHORS = 20          # APA 9.8: list up to 20; from 21, the first 19, an ellipsis and the last
+MAX_LISTED_AUTHORS = 20  # APA 9.8: list up to 20; from 21, the first 19, an ellipsis and the last
 YEAR = re.compile(r"^(\d{4})([a-z]?)$")
 IN_PRESS = {"forthcoming", "in press"}
 ETYPES_WITH_ITALIC_TITLE = {"book", "techreport", "misc", "online", "phdthesis", "inbook"}
@@ -27,9 +28,9 @@ ETYPES_WITH_ITALIC_TITLE = {"book", "techreport", "misc", "online", "phdthesis",
 class Citation:
     """How a work is cited in the text: names for a parenthetical and a narrative citation, and the year."""
 
-    parenthetical: BaseText     # "Chapman & Muijs"
-    narrative: BaseText         # "Chapman and Muijs"
-    year: str                   # "2014", "2009b", "n.d.", "in press"
+    parenthetical: BaseText  # "Chapman & Muijs"
+    narrative: BaseText  # "Chapman and Muijs"
+    year: str  # "2014", "2009b", "n.d.", "in press"
     all_parenthetical: BaseText  # every author's surname, for the roles that ask for them all
     all_narrative: BaseText
 
@@ -78,7 +79,7 @@ def editor_name(person: Person) -> Text:
 def join_names(names: Sequence[BaseText], listed: bool = True) -> Text:
     """'A', 'A, & B', 'A, B, & C' in the list (its names hold commas); 'A & B', 'A, B, & C' in an 'In' line."""
     if len(names) > MAX_LISTED_AUTHORS:
-        return Text(", ").join(names[:MAX_LISTED_AUTHORS - 1]) + Text(", . . . ", names[-1])
+        return Text(", ").join(names[: MAX_LISTED_AUTHORS - 1]) + Text(", . . . ", names[-1])
     if len(names) <= 1:
         return Text(*names)
     if len(names) == 2:
@@ -131,8 +132,7 @@ class ApaSortingStyle(BaseSortingStyle):
 
     def sorting_key(self, entry: Entry) -> tuple:
         _, people = creators(entry)
-        names = tuple((alphabetic(surname(p)), alphabetic(initials(p))) for p in people) or \
-            ((_title_key(entry), ""),)
+        names = tuple((alphabetic(surname(p)), alphabetic(initials(p))) for p in people) or ((_title_key(entry), ""),)
         base, letter = split_year(entry)
         when = (0, "") if base == "n.d." else (2, "") if base == "in press" else (1, base)
         return names, when, letter or "~", _title_key(entry)  # works without a letter after those with one
@@ -195,6 +195,9 @@ def citations(sorted_entries: Sequence[Entry]) -> dict[str, Citation]:
         for entry in group:
             letter = split_year(entry)[1]
             letters[entry.key] = letter or (next(free) if len(group) > 1 else "")
-    return {entry.key: Citation(*forms[entry.key][:2], year_text(split_year(entry)[0], letters[entry.key]),
-                                *forms[entry.key][2:])
-            for entry in sorted_entries}
+    return {
+        entry.key: Citation(
+            *forms[entry.key][:2], year_text(split_year(entry)[0], letters[entry.key]), *forms[entry.key][2:]
+        )
+        for entry in sorted_entries
+    }

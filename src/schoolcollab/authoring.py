@@ -1,4 +1,5 @@
 """What an author does to the evidence base: start a source record from its BibTeX entry."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,9 @@ from pathlib import Path
 from .bib import load_bibliography, plain_text
 from .errors import Problem, Problems, display_path, one_of
 from .evidence.codebook import load_codebook
-from .evidence.records import RecordValidator, dotted
+from .evidence.records import RecordValidator
 from .review import load_initiatives
+from .validation import dotted
 from .yamlio import line_of, load_yaml, write_atomic
 
 TEMPLATE = """\
@@ -68,16 +70,20 @@ def add_source(project, key: str) -> Added:
     """Write a prefilled record for ``key``; returns its path and what remains to fill in."""
     bib = load_bibliography(project.bib)
     if key not in bib:
-        close = sorted(k for k in bib.keys() if k[:4] == key[:4])[:5]
+        close = sorted(k for k in bib if k[:4] == key[:4])[:5]
         hint = f" (similar keys: {', '.join(close)})" if close else ""
         raise AddRefused(f"'{key}' is not in {project.bib.name}: add its BibTeX entry first{hint}")
     path = project.sources / f"{key}.yaml"
     if path.exists():
         raise AddRefused(f"{path} already exists; edit it instead (add never overwrites an author's work)")
     entry = bib.entries[key]
-    text = TEMPLATE.format(key=key, title=plain_text(entry.get("title", entry.get("note", ""))),
-                           author=plain_text(entry.get("author", entry.get("editor", ""))),
-                           year=entry.get("year", ""), claim=example_claim(project))
+    text = TEMPLATE.format(
+        key=key,
+        title=plain_text(entry.get("title", entry.get("note", ""))),
+        author=plain_text(entry.get("author", entry.get("editor", ""))),
+        year=entry.get("year", ""),
+        claim=example_claim(project),
+    )
     problems = Problems()
     codebook = load_codebook(project.codebook, problems)
     inits = load_initiatives(project.data / "review" / "initiatives.csv", bib.keys(), problems)
@@ -92,16 +98,27 @@ def add_source(project, key: str) -> Added:
     for where in placeholder_paths(record):
         field = dotted(where)
         value = "[whole work]" if where[-1:] == ["sections"] else PLACEHOLDER
-        left.append(str(Problem(display_path(path), line_of(path, where), field,
-                                f"still {value}: {advice.get(field, 'replace it with what the work says')}")))
+        left.append(
+            str(
+                Problem(
+                    display_path(path),
+                    line_of(path, where),
+                    field,
+                    f"still {value}: {advice.get(field, 'replace it with what the work says')}",
+                )
+            )
+        )
     return Added(path, [str(p) for p in remaining], left)
 
 
 def placeholder_paths(record: object, where: tuple = ()) -> list[list]:
     """Where a record still holds the template's placeholders: not_reported (or [not_reported]) anywhere,
     and coded_from's sections still [whole work]."""
-    if record == PLACEHOLDER or record == [PLACEHOLDER] or (where[-1:] == ("sections",) and
-                                                            record == SECTIONS_PLACEHOLDER):
+    if (
+        record == PLACEHOLDER
+        or record == [PLACEHOLDER]
+        or (where[-1:] == ("sections",) and record == SECTIONS_PLACEHOLDER)
+    ):
         return [list(where)]
     if isinstance(record, dict):
         return [p for k, v in record.items() for p in placeholder_paths(v, (*where, k))]
@@ -112,12 +129,12 @@ def placeholder_paths(record: object, where: tuple = ()) -> list[list]:
 
 def placeholders(record: object, where: str = "") -> list[str]:
     """The fields of a record that still hold not_reported, dotted (``sample.size``)."""
-    return [dotted([*([where] if where else []), *p]) for p in placeholder_paths(record)
-            if p[-1:] != ["sections"]]
+    return [dotted([*([where] if where else []), *p]) for p in placeholder_paths(record) if p[-1:] != ["sections"]]
 
 
 def placeholder_advice(codebook) -> dict[str, str]:
     """Field -> what to write in place of its placeholder, and whether not_reported may stay."""
+
     def terms(name: str) -> str:
         return one_of(t for t in codebook.ids(name) if t != PLACEHOLDER)
 
@@ -130,16 +147,15 @@ def placeholder_advice(codebook) -> dict[str, str]:
         "sample.description": f"who or what was studied, in a few words{keep}",
         "sample.unit": f"{terms('sample_units')}{keep}",
         "sample.size": f"how many of that unit, a whole number{keep}",
-        "country": f"a list, each {terms('countries')}; then add country_reason: where the work says it was "
-                   f"done{keep}",
+        "country": f"a list, each {terms('countries')}; then add country_reason: where the work says it was done{keep}",
         "phase": f"a list, each {terms('phases')}{keep}",
         "formality": f"{terms('formality')}{keep}",
         "collaboration_types": f"a list, each {terms('collaboration_types')}{keep}",
         "initiative": f"an id of data/review/initiatives.csv, or none if the work studies no initiative{keep}",
         "appraisal": "if the work is a study (an empirical design, or publication_type empirical), a block judging "
-                     "each criterion of appraisal_criteria (data/sources/README.md), which check then requires; "
-                     "not_applicable if it is not a study; not_reported only if the work does not say whether or "
-                     "how it studied anything",
+        "each criterion of appraisal_criteria (data/sources/README.md), which check then requires; "
+        "not_applicable if it is not a study; not_reported only if the work does not say whether or "
+        "how it studied anything",
     }
 
 

@@ -1,4 +1,5 @@
 """The bibliography (``references.bib``) and the citation keys the book uses."""
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,20 @@ KEY_PATTERN = re.compile(r"^[a-z]+([0-9]{4}|forthcoming)[a-z0-9]*$")
 # single `x' as typed, backtick and all; the package itself turns both into ‘x’ and “x” when it reads the file.
 SINGLE_LATEX_QUOTE = re.compile(r"(?<!`)`(?!`)")
 # fields the references page prints as text; url, doi and the like are left as they are
-TEXT_FIELDS = ("title", "booktitle", "journal", "series", "note", "howpublished", "publisher", "institution",
-               "school", "organization", "address", "edition")
+TEXT_FIELDS = (
+    "title",
+    "booktitle",
+    "journal",
+    "series",
+    "note",
+    "howpublished",
+    "publisher",
+    "institution",
+    "school",
+    "organization",
+    "address",
+    "edition",
+)
 YEAR_PATTERN = re.compile(r"^(\d{4})[a-z]?$")  # 2009, or 2009a/2009b to tell same-author works apart
 EARLIEST_YEAR = 1500
 
@@ -82,8 +95,11 @@ def _parse(path: Path, text: str, problems: Problems) -> bibtexparser.Library | 
     try:
         return bibtexparser.parse_string(text)
     except Exception as exc:  # noqa: BLE001 - the parser's own bug on odd input: report it, never crash
-        problems.add(path, f"the BibTeX parser gave up on this file ({exc.__class__.__name__})",
-                     expected="@type{key, field = {value}, ...} entries")
+        problems.add(
+            path,
+            f"the BibTeX parser gave up on this file ({exc.__class__.__name__})",
+            expected="@type{key, field = {value}, ...} entries",
+        )
         return None
     finally:
         logger.setLevel(level)
@@ -99,13 +115,19 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            problems.add(path, f"duplicate key '{block.key}' (an entry with this key comes earlier)",
-                         field=block.key, line=line, expected="each key once")
+            problems.add(
+                path,
+                f"duplicate key '{block.key}' (an entry with this key comes earlier)",
+                field=block.key,
+                line=line,
+                expected="each key once",
+            )
             continue
         reason = str(getattr(block.error, "abort_reason", "") or block.error).strip().rstrip(".") or "syntax error"
-        hint = "; is a { or \" in this entry not closed?" if re.search(r"end of file|closing", reason) else ""
-        problems.add(path, f"entry could not be parsed: {reason}{hint}", line=line,
-                     expected="@type{key, field = {value}, ...}")
+        hint = '; is a { or " in this entry not closed?' if re.search(r"end of file|closing", reason) else ""
+        problems.add(
+            path, f"entry could not be parsed: {reason}{hint}", line=line, expected="@type{key, field = {value}, ...}"
+        )
         key = re.match(r"\s*@\s*\w+\s*[{(]\s*([^\s,={}()]+)", block.raw or "")
         if key:
             unparsed.add(key.group(1))
@@ -117,37 +139,64 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
         etype = entry.entry_type.lower()
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         if etype not in REQUIRED:
-            problems.add(path, f"entry type @{etype} is not used in this book{did_you_mean(etype, REQUIRED)}",
-                         field=entry.key, line=line, expected=one_of(REQUIRED))
+            problems.add(
+                path,
+                f"entry type @{etype} is not used in this book{did_you_mean(etype, REQUIRED)}",
+                field=entry.key,
+                line=line,
+                expected=one_of(REQUIRED),
+            )
         if not KEY_PATTERN.match(entry.key):
-            problems.add(path, f"key '{entry.key}' breaks the key convention", field=entry.key, line=line,
-                         expected="familyname + year + first title word, lowercase, e.g. armstrong2015effective")
+            problems.add(
+                path,
+                f"key '{entry.key}' breaks the key convention",
+                field=entry.key,
+                line=line,
+                expected="familyname + year + first title word, lowercase, e.g. armstrong2015effective",
+            )
         for need in REQUIRED.get(etype, ()):
             options = need if isinstance(need, tuple) else (need,)
             if not any(fields.get(o, "").strip() for o in options):
-                problems.add(path, f"@{etype} entry has no {' or '.join(options)}", field=entry.key,
-                             line=line, expected=f"a non-empty '{options[0]}' field")
+                problems.add(
+                    path,
+                    f"@{etype} entry has no {' or '.join(options)}",
+                    field=entry.key,
+                    line=line,
+                    expected=f"a non-empty '{options[0]}' field",
+                )
         year = fields.get("year", "").strip()
         digits = YEAR_PATTERN.match(year)
         latest = date.today().year + 1
         if year and year != "forthcoming" and not (digits and EARLIEST_YEAR <= int(digits.group(1)) <= latest):
-            problems.add(path, f"year {year!r} is not a publication year", field=entry.key, line=line,
-                         expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), "
-                         "or forthcoming")
+            problems.add(
+                path,
+                f"year {year!r} is not a publication year",
+                field=entry.key,
+                line=line,
+                expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), or forthcoming",
+            )
         for name in TEXT_FIELDS:
             quoted = SINGLE_LATEX_QUOTE.search(fields.get(name, ""))
             if quoted:
-                said = re.match(r"`[^`]*?'(?![A-Za-z])", fields[name][quoted.start():])
+                said = re.match(r"`[^`]*?'(?![A-Za-z])", fields[name][quoted.start() :])
                 said = said.group() if said else "`"
-                problems.add(path, f"the {name} uses a LaTeX single quotation mark ({said}), which the references "
-                             "page prints as typed, backtick and all", field=entry.key, line=line,
-                             expected=f"the quotation marks themselves: {typographic_quotes(said)}")
+                problems.add(
+                    path,
+                    f"the {name} uses a LaTeX single quotation mark ({said}), which the references "
+                    "page prints as typed, backtick and all",
+                    field=entry.key,
+                    line=line,
+                    expected=f"the quotation marks themselves: {typographic_quotes(said)}",
+                )
         entries[entry.key] = {k: typographic_quotes(v) if k in TEXT_FIELDS else v for k, v in fields.items()}
         lines[entry.key] = line
         types[entry.key] = etype
     if not entries and not library.failed_blocks:
-        problems.add(path, "the file has no entries" if not text.strip() else "the file has no @entries",
-                     expected="one @type{key, ...} entry per work the book cites")
+        problems.add(
+            path,
+            "the file has no entries" if not text.strip() else "the file has no @entries",
+            expected="one @type{key, ...} entry per work the book cites",
+        )
         return Bibliography(path, {}, {}, {}, readable=False)
     return Bibliography(path, entries, lines, types, frozenset(unparsed - set(entries)))
 

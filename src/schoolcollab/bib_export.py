@@ -5,6 +5,7 @@ exported. BibTeX keeps each entry's own text; RIS and CSL-JSON are built from th
 split by pybtex (BibTeX's own rules: "von Last, Jr, First") and LaTeX quotation marks, braces and escapes
 turned into plain text. A corporate author written in braces, ``{Department for Education}``, stays one name.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,32 @@ import rispy
 
 from .bib import Bibliography, plain_text
 
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                      "dec"), start=1)}
-RIS_TYPE = {"article": "JOUR", "book": "BOOK", "incollection": "CHAP", "inbook": "CHAP", "inproceedings": "CONF",
-            "techreport": "RPRT", "phdthesis": "THES", "online": "ELEC", "misc": "GEN"}
-CSL_TYPE = {"article": "article-journal", "book": "book", "incollection": "chapter", "inbook": "chapter",
-            "inproceedings": "paper-conference", "techreport": "report", "phdthesis": "thesis",
-            "online": "webpage", "misc": "document"}
+MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
+RIS_TYPE = {
+    "article": "JOUR",
+    "book": "BOOK",
+    "incollection": "CHAP",
+    "inbook": "CHAP",
+    "inproceedings": "CONF",
+    "techreport": "RPRT",
+    "phdthesis": "THES",
+    "online": "ELEC",
+    "misc": "GEN",
+}
+CSL_TYPE = {
+    "article": "article-journal",
+    "book": "book",
+    "incollection": "chapter",
+    "inbook": "chapter",
+    "inproceedings": "paper-conference",
+    "techreport": "report",
+    "phdthesis": "thesis",
+    "online": "webpage",
+    "misc": "document",
+}
 CSL_REQUIRED = ("id", "type", "title")
 
 
@@ -50,8 +70,13 @@ def _names(value: str) -> list[dict[str, str]]:
         person = Person(name)
         family = plain_text(" ".join([*person.prelast_names, *person.last_names]))
         given = plain_text(" ".join([*person.first_names, *person.middle_names]))
-        people.append({"family": family, **({"given": given} if given else {}),
-                       **({"suffix": plain_text(" ".join(person.lineage_names))} if person.lineage_names else {})})
+        people.append(
+            {
+                "family": family,
+                **({"given": given} if given else {}),
+                **({"suffix": plain_text(" ".join(person.lineage_names))} if person.lineage_names else {}),
+            }
+        )
     return people
 
 
@@ -77,8 +102,11 @@ def _text(entry: dict[str, str], name: str) -> str:
 
 def csl_item(key: str, etype: str, entry: dict[str, str]) -> dict[str, Any]:
     """One entry as a CSL-JSON item (fields the entry lacks are left out)."""
-    item: dict[str, Any] = {"id": key, "type": CSL_TYPE.get(etype, "document"),
-                            "title": _text(entry, "title") or _text(entry, "note")}
+    item: dict[str, Any] = {
+        "id": key,
+        "type": CSL_TYPE.get(etype, "document"),
+        "title": _text(entry, "title") or _text(entry, "note"),
+    }
     for bib_name, csl_name in (("author", "author"), ("editor", "editor")):
         if entry.get(bib_name, "").strip():
             item[csl_name] = _names(entry[bib_name])
@@ -90,11 +118,20 @@ def csl_item(key: str, etype: str, entry: dict[str, str]) -> dict[str, Any]:
         item["issued"] = {"literal": entry["year"]}
     container = _text(entry, "journal") or _text(entry, "booktitle")
     publisher = _text(entry, "publisher") or _text(entry, "institution") or _text(entry, "school")
-    simple = {"container-title": container, "publisher": publisher, "publisher-place": _text(entry, "address"),
-              "volume": _text(entry, "volume"), "issue": _text(entry, "number"), "edition": _text(entry, "edition"),
-              "genre": _text(entry, "type"), "ISBN": _text(entry, "isbn"), "DOI": entry.get("doi", "").strip(),
-              "URL": entry.get("url", "").strip(), "note": _text(entry, "note") if entry.get("title") else "",
-              "page": "–".join(p for p in _pages(entry.get("pages", "")) if p)}
+    simple = {
+        "container-title": container,
+        "publisher": publisher,
+        "publisher-place": _text(entry, "address"),
+        "volume": _text(entry, "volume"),
+        "issue": _text(entry, "number"),
+        "edition": _text(entry, "edition"),
+        "genre": _text(entry, "type"),
+        "ISBN": _text(entry, "isbn"),
+        "DOI": entry.get("doi", "").strip(),
+        "URL": entry.get("url", "").strip(),
+        "note": _text(entry, "note") if entry.get("title") else "",
+        "page": "–".join(p for p in _pages(entry.get("pages", "")) if p),
+    }
     item.update({k: v for k, v in simple.items() if v})
     return item
 
@@ -112,15 +149,24 @@ def ris_text(bib: Bibliography) -> str:
         start, end = _pages(entry.get("pages", ""))
         year = item.get("issued", {}).get("date-parts", [[None]])[0][0]
         rec: dict[str, Any] = {
-            "type_of_reference": RIS_TYPE.get(bib.types[item["id"]], "GEN"), "id": item["id"],
+            "type_of_reference": RIS_TYPE.get(bib.types[item["id"]], "GEN"),
+            "id": item["id"],
             "primary_title": item["title"],
             "authors": [_ris_name(p) for p in item.get("author", [])],
             "secondary_authors": [_ris_name(p) for p in item.get("editor", [])],
             "year": str(year) if year else entry.get("year", ""),
-            "secondary_title": item.get("container-title", ""), "publisher": item.get("publisher", ""),
-            "place_published": item.get("publisher-place", ""), "volume": item.get("volume", ""),
-            "number": item.get("issue", ""), "start_page": start, "end_page": end,
-            "edition": item.get("edition", ""), "issn": item.get("ISBN", ""), "doi": item.get("DOI", ""),
-            "urls": [item["URL"]] if item.get("URL") else [], "notes": [item["note"]] if item.get("note") else []}
+            "secondary_title": item.get("container-title", ""),
+            "publisher": item.get("publisher", ""),
+            "place_published": item.get("publisher-place", ""),
+            "volume": item.get("volume", ""),
+            "number": item.get("issue", ""),
+            "start_page": start,
+            "end_page": end,
+            "edition": item.get("edition", ""),
+            "issn": item.get("ISBN", ""),
+            "doi": item.get("DOI", ""),
+            "urls": [item["URL"]] if item.get("URL") else [],
+            "notes": [item["note"]] if item.get("note") else [],
+        }
         records.append({k: v for k, v in rec.items() if v})
     return rispy.dumps(records, implementation=PlainRisWriter)

@@ -1,9 +1,10 @@
 """``schoolcollab check``: validate the whole book's input without building it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import published, review
+from . import review
 from .bib import cited_keys, parse_bibliography
 from .citation import check_cff
 from .errors import Problem, Problems, did_you_mean, display_path
@@ -11,6 +12,7 @@ from .inputs import read_input
 from .load import collect_evidence
 from .paths import Project
 from .prisma import added_by_edition, check_new_studies, load_searches
+from .study import cases, published
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,20 @@ class CheckReport:
 
 MOSTLY = 0.5  # a new record with more than half these fields still not_reported is probably not filled in yet
 # the fields of a record that may be not_reported (what the template of `schoolcollab add` leaves so)
-MAY_BE_NOT_REPORTED = ("publication_type", "design", "aims", "sample.description", "sample.unit", "sample.size",
-                       "country", "phase", "formality", "collaboration_types", "initiative", "appraisal")
+MAY_BE_NOT_REPORTED = (
+    "publication_type",
+    "design",
+    "aims",
+    "sample.description",
+    "sample.unit",
+    "sample.size",
+    "country",
+    "phase",
+    "formality",
+    "collaboration_types",
+    "initiative",
+    "appraisal",
+)
 
 
 def unfinished_records(proj: Project) -> list[str]:
@@ -47,9 +61,11 @@ def unfinished_records(proj: Project) -> list[str]:
             continue
         left = [f for f in placeholders(record) if f in MAY_BE_NOT_REPORTED]
         if len(left) > MOSTLY * len(MAY_BE_NOT_REPORTED):
-            out.append(f"{display_path(path)}: {len(left)} of the {len(MAY_BE_NOT_REPORTED)} fields that may be "
-                       f"not_reported still are ({', '.join(left)}); is the record filled in? Replace each with "
-                       "what the work says, or keep it where the work does not say")
+            out.append(
+                f"{display_path(path)}: {len(left)} of the {len(MAY_BE_NOT_REPORTED)} fields that may be "
+                f"not_reported still are ({', '.join(left)}); is the record filled in? Replace each with "
+                "what the work says, or keep it where the work does not say"
+            )
     return out
 
 
@@ -61,15 +77,16 @@ def check_project(proj: Project) -> CheckReport:
     evidence = collect_evidence(proj, problems, bib=bib)
     searches = load_searches(proj, problems)  # here, not in every chapter's load: they read data/editions/
     if evidence is not None:
-        check_new_studies(proj, searches, added_by_edition(proj, set(evidence.sources["key"]), list(searches)),
-                          problems)
+        check_new_studies(
+            proj, searches, added_by_edition(proj, set(evidence.sources["key"]), list(searches)), problems
+        )
     review.load_glossary(proj.data / "review" / "glossary.yaml", keys, problems)
     review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
     review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
     review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
-    partnerships = review.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
-    review.load_study(proj.data / "muijs2015" / "study.yaml", problems)
-    review.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
+    partnerships = cases.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
+    cases.load_study(proj.data / "muijs2015" / "study.yaml", problems)
+    cases.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
     published.load_coefficients(proj.data / "muijs2015" / "published_coefficients.csv", problems)
     published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)
     check_cff(proj, problems)
@@ -78,10 +95,16 @@ def check_project(proj: Project) -> CheckReport:
         text = read_input(chapter, problems)
         for line, key in cited_keys(text or ""):
             if key not in keys:
-                problems.add(chapter, f"cites '{key}', which is not in references.bib{did_you_mean(key, keys)}",
-                             line=line, field="cite", expected="a key of references.bib")
+                problems.add(
+                    chapter,
+                    f"cites '{key}', which is not in references.bib{did_you_mean(key, keys)}",
+                    line=line,
+                    field="cite",
+                    expected="a key of references.bib",
+                )
     counts = {"references": len(keys), "chapters": len(chapters)}
     if evidence is not None:
         counts.update(sources=len(evidence.sources), findings=len(evidence.findings), claims=len(evidence.claims))
-    return CheckReport(sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts,
-                       unfinished_records(proj))
+    return CheckReport(
+        sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts, unfinished_records(proj)
+    )

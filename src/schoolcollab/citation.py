@@ -5,6 +5,7 @@ The edition and its date come from :func:`schoolcollab.editions.status`, the tit
 its own (it is not an edition). ``CITATION.cff`` cites the last recorded edition; ``schoolcollab snapshot``
 rewrites it, ``schoolcollab citation`` writes it, and ``schoolcollab check`` reports it when it has drifted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,10 @@ from .inputs import read_text
 from .paths import Project
 
 CFF_FILE = "CITATION.cff"
-CFF_HEADER = ("# Written by `schoolcollab citation` (and `schoolcollab snapshot`) from data/editions/editions.yaml\n"
-              "# and _config.yml: edit those, not this file. `schoolcollab check` reports it when it drifts.\n")
+CFF_HEADER = (
+    "# Written by `schoolcollab citation` (and `schoolcollab snapshot`) from data/editions/editions.yaml\n"
+    "# and _config.yml: edit those, not this file. `schoolcollab check` reports it when it drifts.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,13 @@ def ris_entry(c: BookCitation) -> str:
     """A RIS record (type GEN: a living review is neither a journal article nor a fixed report)."""
     from .bib_export import PlainRisWriter
 
-    record = {"type_of_reference": "GEN", "id": c.key, "primary_title": c.title, "authors": [c.author],
-              "edition": c.label}
+    record = {
+        "type_of_reference": "GEN",
+        "id": c.key,
+        "primary_title": c.title,
+        "authors": [c.author],
+        "edition": c.label,
+    }
     if not c.draft and c.date is not None:
         record.update(year=str(c.date.year), date=f"{c.date:%Y/%m/%d}")
     return rispy.dumps([record], implementation=PlainRisWriter)
@@ -104,8 +112,15 @@ def cff_data(project: Project) -> dict:
     preferred = {"type": "report", "title": c.title, "authors": [dict(a) for a in authors]}
     if dated:
         preferred.update({"edition": c.label, "year": c.date.year, "month": c.date.month})
-    return {"cff-version": "1.2.0", "message": "If you use this review, please cite the edition you read as below.",
-            "type": "software", "title": c.title, "authors": authors, **dated, "preferred-citation": preferred}
+    return {
+        "cff-version": "1.2.0",
+        "message": "If you use this review, please cite the edition you read as below.",
+        "type": "software",
+        "title": c.title,
+        "authors": authors,
+        **dated,
+        "preferred-citation": preferred,
+    }
 
 
 def cff_text(project: Project) -> str:
@@ -131,14 +146,21 @@ def check_cff(project: Project, problems: Problems) -> None:
     try:
         have = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.add(path, f"cannot be read as YAML ({exc.__class__.__name__})",
-                     expected="the file `schoolcollab citation` writes")
+        problems.add(
+            path,
+            f"cannot be read as YAML ({exc.__class__.__name__})",
+            expected="the file `schoolcollab citation` writes",
+        )
         return
     if not isinstance(have, dict):
         have = {}
     for name in dict.fromkeys([*want, *have]):
         if have.get(name) != want.get(name):
-            problems.add(path, f"says {name}: {have.get(name)!r}, but data/editions/editions.yaml and _config.yml "
-                         f"give {want.get(name)!r}", field=name,
-                         expected="what they say: run `schoolcollab citation` to rewrite CITATION.cff")
+            problems.add(
+                path,
+                f"says {name}: {have.get(name)!r}, but data/editions/editions.yaml and _config.yml "
+                f"give {want.get(name)!r}",
+                field=name,
+                expected="what they say: run `schoolcollab citation` to rewrite CITATION.cff",
+            )
             break

@@ -1,9 +1,9 @@
 """The ``schoolcollab`` command: a thin layer over the package (no logic of its own)."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,8 +14,12 @@ from .check import check_project
 from .errors import InputError
 from .paths import Project, find_project
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="Build, check and extend the school-collaboration evidence review.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Build, check and extend the school-collaboration evidence review.",
+)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -23,7 +27,7 @@ EXIT_INPUT = 1
 EXIT_USAGE = 2
 
 
-def _project(root: Optional[Path]) -> Project:
+def _project(root: Path | None) -> Project:
     try:
         return find_project(root)
     except FileNotFoundError as exc:
@@ -40,7 +44,7 @@ ROOT = typer.Option(None, "--root", help="The book's folder (default: found from
 
 
 @app.command()
-def check(root: Optional[Path] = ROOT) -> None:
+def check(root: Path | None = ROOT) -> None:
     """Validate references.bib, data/ and the chapters' citations, without building."""
     project = _project(root)
     report = check_project(project)
@@ -53,17 +57,24 @@ def check(root: Optional[Path] = ROOT) -> None:
 
 
 @app.command()
-def build(force: bool = typer.Option(False, "--force", help="Re-execute every chapter from a clean state."),
-          pdf: bool = typer.Option(False, "--pdf", help="Also build the PDF edition into _build/latex (needs TeX Live: "
-                                                         "python3 dev.py pdf installs it)."),
-          root: Optional[Path] = ROOT) -> None:
+def build(
+    force: bool = typer.Option(False, "--force", help="Re-execute every chapter from a clean state."),
+    pdf: bool = typer.Option(
+        False,
+        "--pdf",
+        help="Also build the PDF edition into _build/latex (needs TeX Live: python3 dev.py pdf installs it).",
+    ),
+    root: Path | None = ROOT,
+) -> None:
     """Check the input, then build the HTML book into _build/html (and the PDF with --pdf)."""
     from .build.run import BuildBusy, build_book, is_current, missing_tex
 
     project = _project(root)
     if pdf and (missing := missing_tex()):
-        err.print(f"[red]error:[/] the PDF edition needs TeX Live, and {', '.join(missing)} is not installed. "
-                  "Run `python3 dev.py pdf`, which installs it from Debian's packages and builds the PDF.")
+        err.print(
+            f"[red]error:[/] the PDF edition needs TeX Live, and {', '.join(missing)} is not installed. "
+            "Run `python3 dev.py pdf`, which installs it from Debian's packages and builds the PDF."
+        )
         raise typer.Exit(EXIT_USAGE)
     if not force and is_current(project, pdf=pdf):
         out.print(f"up to date: {project.build_dir / 'html' / 'index.html'} (0 chapter(s) executed)")
@@ -84,8 +95,11 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
             err.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(EXIT_INPUT) from None
     if not result.ok:
-        what = "the PDF edition in _build/latex is unchanged" if result.html else \
-            "the published book in _build/html is unchanged"
+        what = (
+            "the PDF edition in _build/latex is unchanged"
+            if result.html
+            else "the published book in _build/html is unchanged"
+        )
         err.print(f"[red]build failed[/]: {what}. Full log: {result.log}")
         for line in result.warnings[:40]:
             err.print(f"  {line}", markup=False, highlight=False)
@@ -94,14 +108,18 @@ def build(force: bool = typer.Option(False, "--force", help="Re-execute every ch
     if result.pdf:
         out.print(f"built {result.pdf}")
     for doc in result.executed:
-        out.print(f"  executed {Path(doc).relative_to(project.root) if Path(doc).is_absolute() else doc}",
-                  markup=False, highlight=False)
+        out.print(
+            f"  executed {Path(doc).relative_to(project.root) if Path(doc).is_absolute() else doc}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
-def clean(root: Optional[Path] = ROOT) -> None:
+def clean(root: Path | None = ROOT) -> None:
     """Remove _build (the site, the execution cache and the input records)."""
-    from .build.run import BuildBusy, clean as clean_build
+    from .build.run import BuildBusy
+    from .build.run import clean as clean_build
 
     try:
         removed = clean_build(_project(root))
@@ -112,8 +130,10 @@ def clean(root: Optional[Path] = ROOT) -> None:
 
 
 @app.command()
-def add(key: str = typer.Argument(..., help="The BibTeX key of the source, already in references.bib."),
-        root: Optional[Path] = ROOT) -> None:
+def add(
+    key: str = typer.Argument(..., help="The BibTeX key of the source, already in references.bib."),
+    root: Path | None = ROOT,
+) -> None:
     """Create data/sources/<KEY>.yaml from its BibTeX entry, ready to be filled in."""
     from .authoring import AddRefused, add_source
 
@@ -126,9 +146,14 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_INPUT) from None
     out.print(f"wrote {added.path}", markup=False, highlight=False)
-    sections = ((f"{len(added.must_fix)} problem(s) to fix before `schoolcollab check` passes:", added.must_fix),
-                (f"{len(added.placeholders)} placeholder(s) to replace with what the work says (check accepts them, "
-                 "but each says the work does not report it):", added.placeholders))
+    sections = (
+        (f"{len(added.must_fix)} problem(s) to fix before `schoolcollab check` passes:", added.must_fix),
+        (
+            f"{len(added.placeholders)} placeholder(s) to replace with what the work says (check accepts them, "
+            "but each says the work does not report it):",
+            added.placeholders,
+        ),
+    )
     for head, lines in sections:
         if lines:
             out.print(head, markup=False, highlight=False)
@@ -137,9 +162,12 @@ def add(key: str = typer.Argument(..., help="The BibTeX key of the source, alrea
 
 
 @app.command("import")
-def import_(file: Path = typer.Argument(..., help="A RIS file (ERIC, Scopus, Web of Science) or a BibTeX file "
-                                                  "(Zotero, Better BibTeX)."),
-            root: Optional[Path] = ROOT) -> None:
+def import_(
+    file: Path = typer.Argument(
+        ..., help="A RIS file (ERIC, Scopus, Web of Science) or a BibTeX file (Zotero, Better BibTeX)."
+    ),
+    root: Path | None = ROOT,
+) -> None:
     """Append the file's new references to references.bib; likely duplicates are named, not added."""
     from .importing import import_references
 
@@ -153,7 +181,7 @@ def import_(file: Path = typer.Argument(..., help="A RIS file (ERIC, Scopus, Web
 
 
 @app.command()
-def report(root: Optional[Path] = ROOT) -> None:
+def report(root: Path | None = ROOT) -> None:
     """Print what the evidence base holds and what changed since the edition the book follows."""
     from .editions import compare, status
     from .load import evidence
@@ -163,8 +191,10 @@ def report(root: Optional[Path] = ROOT) -> None:
         ev = evidence(project.root)
     except InputError as exc:
         _fail_input(exc)
-    out.print(f"{len(ev.sources)} sources, {len(ev.findings)} findings, {len(ev.claims)} claims "
-              f"({status(project).label()})", markup=False)
+    out.print(
+        f"{len(ev.sources)} sources, {len(ev.findings)} findings, {len(ev.claims)} claims ({status(project).label()})",
+        markup=False,
+    )
     counts = ev.ratings["rating"].value_counts()
     table = Table("rating", "claims")
     for level in ("high", "moderate", "low", "very low", "gap"):
@@ -174,8 +204,11 @@ def report(root: Optional[Path] = ROOT) -> None:
     if changes.since is None:
         out.print("no earlier edition to compare with")
         return
-    out.print(f"since edition {changes.since}: {len(changes.added)} source(s) added, {len(changes.removed)} removed, "
-              f"{len(changes.recoded)} recoded", markup=False)
+    out.print(
+        f"since edition {changes.since}: {len(changes.added)} source(s) added, {len(changes.removed)} removed, "
+        f"{len(changes.recoded)} recoded",
+        markup=False,
+    )
     moved = changes.claims[changes.claims["what"] == "rating"]
     if moved.empty:
         out.print(f"no claim changed rating since edition {changes.since}")
@@ -186,12 +219,15 @@ def report(root: Optional[Path] = ROOT) -> None:
 
 
 @app.command()
-def snapshot(edition: str = typer.Argument(..., help="The new edition's name, e.g. 2026.2 (later than the last)"),
-             note: str = typer.Option("", "--note", help="One sentence on what the edition adds."),
-             search_date: str = typer.Option("not_reported", "--search-date",
-                                             help="Date (YYYY-MM-DD) of the search this edition reports."),
-             date: Optional[str] = typer.Option(None, "--date", help="The edition's date (default: today)."),
-             root: Optional[Path] = ROOT) -> None:
+def snapshot(
+    edition: str = typer.Argument(..., help="The new edition's name, e.g. 2026.2 (later than the last)"),
+    note: str = typer.Option("", "--note", help="One sentence on what the edition adds."),
+    search_date: str = typer.Option(
+        "not_reported", "--search-date", help="Date (YYYY-MM-DD) of the search this edition reports."
+    ),
+    date: str | None = typer.Option(None, "--date", help="The edition's date (default: today)."),
+    root: Path | None = ROOT,
+) -> None:
     """Record the evidence as it is now as a new edition in data/editions/ (never overwriting one)."""
     import datetime as dt
 
@@ -212,7 +248,7 @@ def snapshot(edition: str = typer.Argument(..., help="The new edition's name, e.
 
 
 @app.command()
-def citation(root: Optional[Path] = ROOT) -> None:
+def citation(root: Path | None = ROOT) -> None:
     """Rewrite CITATION.cff from data/editions/editions.yaml and _config.yml (snapshot does it too)."""
     from .citation import write_cff
 
@@ -225,9 +261,12 @@ def citation(root: Optional[Path] = ROOT) -> None:
 
 
 @app.command()
-def prisma(csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write the counts to this file in the "
-                                                   "PRISMA2020 package's CSV layout."),
-           root: Optional[Path] = ROOT) -> None:
+def prisma(
+    csv_path: Path | None = typer.Option(
+        None, "--csv", help="Write the counts to this file in the PRISMA2020 package's CSV layout."
+    ),
+    root: Path | None = ROOT,
+) -> None:
     """Print the PRISMA 2020 counts of the book as built (the edition being prepared, for a draft)."""
     from .load import evidence, prisma_flow
     from .prisma import prisma_csv
@@ -248,8 +287,9 @@ def prisma(csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write th
 
 
 @app.command()
-def serve(port: int = typer.Option(8000, "--port", help="Port on 127.0.0.1 (0: any free port)."),
-          root: Optional[Path] = ROOT) -> None:
+def serve(
+    port: int = typer.Option(8000, "--port", help="Port on 127.0.0.1 (0: any free port)."), root: Path | None = ROOT
+) -> None:
     """Serve the built book at http://127.0.0.1:PORT/ until interrupted (build it first)."""
     from .serve import make_server
 

@@ -6,6 +6,7 @@ the evidence it was computed from); ``data/editions/<name>/`` holds what that ed
 a digest of its file) and ``gap_map.csv`` (the evidence matrix). Between two snapshots the book is a draft of
 the next edition, and says so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,16 @@ def list_editions(project: Project) -> list[Edition]:
     problems = Problems()
     raw = load_yaml(path, problems)
     problems.raise_if_any()
-    return [Edition(str(e["name"]), str(e["date"]), str(e.get("search_date", "not_reported")), str(e.get("note", "")),
-                    str(e.get("fingerprint", ""))) for e in (raw or {}).get("editions", [])]
+    return [
+        Edition(
+            str(e["name"]),
+            str(e["date"]),
+            str(e.get("search_date", "not_reported")),
+            str(e.get("note", "")),
+            str(e.get("fingerprint", "")),
+        )
+        for e in (raw or {}).get("editions", [])
+    ]
 
 
 def _csv(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -82,8 +91,11 @@ def _csv(path: Path, columns: list[str]) -> pd.DataFrame:
 def edition_tables(project: Project, name: str) -> dict[str, pd.DataFrame]:
     """What edition ``name`` computed: its ratings, sources and gap map (empty where it recorded none)."""
     base = folder(project) / name
-    return {"ratings": _csv(base / "ratings.csv", RATING_FIELDS), "sources": _csv(base / "sources.csv", SOURCE_FIELDS),
-            "gap_map": _csv(base / "gap_map.csv", GAP_FIELDS)}
+    return {
+        "ratings": _csv(base / "ratings.csv", RATING_FIELDS),
+        "sources": _csv(base / "sources.csv", SOURCE_FIELDS),
+        "gap_map": _csv(base / "gap_map.csv", GAP_FIELDS),
+    }
 
 
 def current_tables(project: Project, ev: Any) -> dict[str, pd.DataFrame]:
@@ -92,10 +104,15 @@ def current_tables(project: Project, ev: Any) -> dict[str, pd.DataFrame]:
 
     ratings = ev.ratings[["claim", "rating", "methods", "coherence", "adequacy", "relevance"]].astype(str)
     counts = ev.findings.groupby("key").size()
-    sources = pd.DataFrame({
-        "key": ev.sources["key"], "design": ev.sources["design"], "appraisal": ev.sources["appraisal"],
-        "findings": [str(int(counts.get(k, 0))) for k in ev.sources["key"]],
-        "digest": [record_digest(project.sources / f"{k}.yaml") for k in ev.sources["key"]]})
+    sources = pd.DataFrame(
+        {
+            "key": ev.sources["key"],
+            "design": ev.sources["design"],
+            "appraisal": ev.sources["appraisal"],
+            "findings": [str(int(counts.get(k, 0))) for k in ev.sources["key"]],
+            "digest": [record_digest(project.sources / f"{k}.yaml") for k in ev.sources["key"]],
+        }
+    )
     gap = evidence_matrix(ev.tables, ev.codebook)[GAP_FIELDS].astype(str)
     return {"ratings": ratings.reset_index(drop=True), "sources": sources.reset_index(drop=True), "gap_map": gap}
 
@@ -117,11 +134,14 @@ def check_name(project: Project, name: str) -> None:
     _version(name)
     known = list_editions(project)
     if any(e.name == name for e in known):
-        raise EditionRefused(f"edition {name} already exists in {folder(project) / 'editions.yaml'}; editions are "
-                             f"never overwritten (expected a new name, {NAME_HELP})")
+        raise EditionRefused(
+            f"edition {name} already exists in {folder(project) / 'editions.yaml'}; editions are "
+            f"never overwritten (expected a new name, {NAME_HELP})"
+        )
     if known and _version(name) <= _version(known[-1].name):
-        raise EditionRefused(f"edition {name} would sort before the last edition, {known[-1].name} "
-                             f"(expected {NAME_HELP})")
+        raise EditionRefused(
+            f"edition {name} would sort before the last edition, {known[-1].name} (expected {NAME_HELP})"
+        )
 
 
 def write_edition(project: Project, ev: Any, name: str, date: str, search_date: str, note: str) -> Path:
@@ -132,12 +152,23 @@ def write_edition(project: Project, ev: Any, name: str, date: str, search_date: 
     for table, frame in current_tables(project, ev).items():
         write_atomic(base / f"{table}.csv", frame.to_csv(index=False))
     entries = [e.__dict__ for e in list_editions(project)]
-    entries.append({"name": name, "date": date, "search_date": search_date, "note": note,
-                    "fingerprint": evidence_fingerprint(project)})
-    header = ("# Every edition of the book, oldest first; written by `schoolcollab snapshot`, never rewritten.\n"
-              "# What each edition computed is in the folder of its name (see README.md).\n")
-    write_atomic(folder(project) / "editions.yaml",
-                 header + yaml.safe_dump({"editions": entries}, sort_keys=False, allow_unicode=True))
+    entries.append(
+        {
+            "name": name,
+            "date": date,
+            "search_date": search_date,
+            "note": note,
+            "fingerprint": evidence_fingerprint(project),
+        }
+    )
+    header = (
+        "# Every edition of the book, oldest first; written by `schoolcollab snapshot`, never rewritten.\n"
+        "# What each edition computed is in the folder of its name (see README.md).\n"
+    )
+    write_atomic(
+        folder(project) / "editions.yaml",
+        header + yaml.safe_dump({"editions": entries}, sort_keys=False, allow_unicode=True),
+    )
     from .citation import write_cff  # the citation reads the editions: imported here, not at the top
 
     write_cff(project)  # CITATION.cff cites the edition just recorded
@@ -215,11 +246,20 @@ def compare(project: Project, ev: Any) -> Changes:
         g = old["gap_map"].merge(now["gap_map"], on=["theme", "family"], how="outer", suffixes=("_b", "_a"))
         g = g.fillna("0")
         g = g[g["sources_b"] != g["sources_a"]]
-        cells = pd.DataFrame({"theme": g["theme"], "family": g["family"], "before": g["sources_b"],
-                              "after": g["sources_a"]}).reset_index(drop=True)
-    return Changes(base.name, added, removed, recoded, int(old["sources"]["findings"].astype(int).sum()),
-                   int(now["sources"]["findings"].astype(int).sum()), pd.DataFrame(rows, columns=empty_claims.columns),
-                   cells, recorded)
+        cells = pd.DataFrame(
+            {"theme": g["theme"], "family": g["family"], "before": g["sources_b"], "after": g["sources_a"]}
+        ).reset_index(drop=True)
+    return Changes(
+        base.name,
+        added,
+        removed,
+        recoded,
+        int(old["sources"]["findings"].astype(int).sum()),
+        int(now["sources"]["findings"].astype(int).sum()),
+        pd.DataFrame(rows, columns=empty_claims.columns),
+        cells,
+        recorded,
+    )
 
 
 def history(project: Project) -> pd.DataFrame:
@@ -228,8 +268,17 @@ def history(project: Project) -> pd.DataFrame:
     for e in list_editions(project):
         t = edition_tables(project, e.name)
         ratings = t["ratings"]["rating"].value_counts()
-        rows.append({"edition": e.name, "date": e.date, "search": e.search_date, "note": e.note,
-                     "sources": len(t["sources"]), "claims": len(t["ratings"]),
-                     **{lvl: int(ratings.get(lvl, 0)) for lvl in ("high", "moderate", "low", "very low")}})
-    return pd.DataFrame(rows, columns=["edition", "date", "search", "note", "sources", "claims", "high", "moderate",
-                                       "low", "very low"])
+        rows.append(
+            {
+                "edition": e.name,
+                "date": e.date,
+                "search": e.search_date,
+                "note": e.note,
+                "sources": len(t["sources"]),
+                "claims": len(t["ratings"]),
+                **{lvl: int(ratings.get(lvl, 0)) for lvl in ("high", "moderate", "low", "very low")},
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["edition", "date", "search", "note", "sources", "claims", "high", "moderate", "low", "very low"]
+    )

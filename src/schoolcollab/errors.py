@@ -1,10 +1,12 @@
 """Problems in the author's input, collected so that every one is reported at once."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -42,8 +44,9 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, file: Path | str, message: str, *, field: str = "", line: int | None = None,
-            expected: str = "") -> None:
+    def add(
+        self, file: Path | str, message: str, *, field: str = "", line: int | None = None, expected: str = ""
+    ) -> None:
         # one line per problem, whatever a parser's message holds
         self.items.append(Problem(display_path(file), line, _one_line(field), _one_line(message), _one_line(expected)))
 

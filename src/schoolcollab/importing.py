@@ -5,6 +5,7 @@ becomes an entry keyed by the convention at the top of references.bib; a record 
 normalised title and year, matches an entry already there is reported and not added. The bibliography is
 only ever appended to, atomically, and only when every record of the file is usable.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,34 +23,115 @@ from .inputs import read_input
 from .paths import Project
 from .yamlio import write_atomic
 
-STOP_WORDS = frozenset("a an the of on in and for to with at by from is are do does".split())
+STOP_WORDS = frozenset(["a", "an", "the", "of", "on", "in", "and", "for", "to", "with", "at", "by", "from", "is", "are", "do", "does"])
 RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 TY_HINT = "each record opened by a TY line naming its type, e.g. 'TY  - JOUR' (a tag, two spaces, '- ')"
 ER_HINT = "each record closed by an 'ER  -' line (ER, two spaces, '-')"
 BIB_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
 DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s,;{}\"]+")
-RIS_TYPES = {"JOUR": "article", "JFULL": "article", "EJOUR": "article", "MGZN": "article", "NEWS": "article",
-             "INPR": "article", "BOOK": "book", "EBOOK": "book", "EDBOOK": "book", "CHAP": "incollection",
-             "ECHAP": "incollection", "RPRT": "techreport", "GOVDOC": "techreport", "CONF": "inproceedings",
-             "CPAPER": "inproceedings", "THES": "phdthesis"}  # any other TY: misc
-BIB_TYPES = {"report": "techreport", "thesis": "phdthesis", "mastersthesis": "phdthesis", "conference":
-             "inproceedings", "proceedings": "misc", "booklet": "misc", "manual": "misc", "unpublished": "misc"}
+RIS_TYPES = {
+    "JOUR": "article",
+    "JFULL": "article",
+    "EJOUR": "article",
+    "MGZN": "article",
+    "NEWS": "article",
+    "INPR": "article",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "book",
+    "CHAP": "incollection",
+    "ECHAP": "incollection",
+    "RPRT": "techreport",
+    "GOVDOC": "techreport",
+    "CONF": "inproceedings",
+    "CPAPER": "inproceedings",
+    "THES": "phdthesis",
+}  # any other TY: misc
+BIB_TYPES = {
+    "report": "techreport",
+    "thesis": "phdthesis",
+    "mastersthesis": "phdthesis",
+    "conference": "inproceedings",
+    "proceedings": "misc",
+    "booklet": "misc",
+    "manual": "misc",
+    "unpublished": "misc",
+}
 PUBLISHER = {"techreport": "institution", "phdthesis": "school"}  # the field a RIS PB line fills
 BIB_FIELDS = {"journaltitle": "journal", "location": "address", "issue": "number"}  # biblatex -> BibTeX
-KEPT = ("author", "editor", "title", "booktitle", "journal", "volume", "number", "pages", "edition", "series",
-        "chapter", "publisher", "institution", "school", "organization", "address", "type", "howpublished",
-        "year", "doi", "url", "isbn", "note")
-RIS_HINT = {"author": "an 'AU  - Family, Given' line", "editor": "an 'A2  - Family, Given' line",
-            "title": "a 'TI  - ' line", "year": "a 'PY  - ' line with a four-digit year",
-            "journal": "a 'JO  - ' (or JF, T2) line naming the journal", "publisher": "a 'PB  - ' line",
-            "booktitle": "a 'T2  - ' line naming the book or proceedings", "institution": "a 'PB  - ' line "
-            "naming the institution", "school": "a 'PB  - ' line naming the university", "note": "an 'N1  - ' line"}
-LATEX_SPECIALS = str.maketrans({"&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$", "_": r"\_", "{": "", "}": "",
-                                "\\": "", "~": r"\~{}", "^": r"\^{}"})
-FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe",
-                      "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i"})
-LATEX_LETTERS = {"ss": "ss", "o": "o", "O": "O", "l": "l", "L": "L", "ae": "ae", "AE": "AE", "oe": "oe",
-                 "OE": "OE", "aa": "a", "AA": "A", "i": "i", "j": "j"}
+KEPT = (
+    "author",
+    "editor",
+    "title",
+    "booktitle",
+    "journal",
+    "volume",
+    "number",
+    "pages",
+    "edition",
+    "series",
+    "chapter",
+    "publisher",
+    "institution",
+    "school",
+    "organization",
+    "address",
+    "type",
+    "howpublished",
+    "year",
+    "doi",
+    "url",
+    "isbn",
+    "note",
+)
+RIS_HINT = {
+    "author": "an 'AU  - Family, Given' line",
+    "editor": "an 'A2  - Family, Given' line",
+    "title": "a 'TI  - ' line",
+    "year": "a 'PY  - ' line with a four-digit year",
+    "journal": "a 'JO  - ' (or JF, T2) line naming the journal",
+    "publisher": "a 'PB  - ' line",
+    "booktitle": "a 'T2  - ' line naming the book or proceedings",
+    "institution": "a 'PB  - ' line naming the institution",
+    "school": "a 'PB  - ' line naming the university",
+    "note": "an 'N1  - ' line",
+}
+LATEX_SPECIALS = str.maketrans(
+    {"&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$", "_": r"\_", "{": "", "}": "", "\\": "", "~": r"\~{}", "^": r"\^{}"}
+)
+FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
+LATEX_LETTERS = {
+    "ss": "ss",
+    "o": "o",
+    "O": "O",
+    "l": "l",
+    "L": "L",
+    "ae": "ae",
+    "AE": "AE",
+    "oe": "oe",
+    "OE": "OE",
+    "aa": "a",
+    "AA": "A",
+    "i": "i",
+    "j": "j",
+}
 
 
 @dataclass
@@ -75,10 +157,13 @@ class ImportResult:
         """The report printed by the command."""
         out = [f"likely duplicate, not added: {d}" for d in self.duplicates]
         if not self.added:
-            return out + [f"nothing added to {self.bib.name}" + (" (every record is there already)"
-                                                                  if self.duplicates else "")]
-        out.append(f"added {len(self.added)} entr{'y' if len(self.added) == 1 else 'ies'} to {self.bib.name}: "
-                   + ", ".join(self.added))
+            return out + [
+                f"nothing added to {self.bib.name}" + (" (every record is there already)" if self.duplicates else "")
+            ]
+        out.append(
+            f"added {len(self.added)} entr{'y' if len(self.added) == 1 else 'ies'} to {self.bib.name}: "
+            + ", ".join(self.added)
+        )
         out.append("next: start a source record for each, then fill it in and run `schoolcollab check`:")
         return out + [f"  schoolcollab add {key}" for key in self.added]
 
@@ -86,8 +171,9 @@ class ImportResult:
 def plain(text: str) -> str:
     """LaTeX and Unicode reduced to ASCII text: accents, braces and commands removed, '&' as 'and'."""
     text = re.sub(r"\\&|&", " and ", text)
-    text = re.sub(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![a-zA-Z])\s*(?:\{\})?", lambda m: LATEX_LETTERS[m.group(1)],
-                  text)
+    text = re.sub(
+        r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![a-zA-Z])\s*(?:\{\})?", lambda m: LATEX_LETTERS[m.group(1)], text
+    )
     text = re.sub(r"\\[a-zA-Z]+\s*", "", text)  # \emph, \c, \textit: their argument stays
     text = re.sub(r"\\[^a-zA-Z]", "", text).replace("{", "").replace("}", "")  # accents: \" \' \^
     text = unicodedata.normalize("NFKD", text.translate(FOLD))
@@ -115,7 +201,7 @@ def split_names(value: str) -> list[str]:
     names, depth, start = [], 0, 0
     for i, ch in enumerate(value):
         depth += (ch == "{") - (ch == "}")
-        if depth == 0 and value[i:i + 5].lower() == " and " and i >= start:
+        if depth == 0 and value[i : i + 5].lower() == " and " and i >= start:
             names.append(value[start:i])
             start = i + 5
     return [n.strip() for n in [*names, value[start:]] if n.strip()]
@@ -198,19 +284,25 @@ def ris_record(rec: dict, line: int, label: str, source: str) -> Record:
     pages = re.sub(r"\s*[-\u2013]+\s*", "--", start) + (f"--{end}" if start and end and "-" not in start else "")
     year = re.search(r"\d{4}", _first(rec, "year", "publication_year", "date"))
     doi = normal_doi(_first(rec, "doi")) or next((normal_doi(u) for u in rec.get("urls", []) if "doi.org" in u), "")
-    venue = {"article": ("journal_name", "alternate_title3", "secondary_title", "alternate_title2",
-                         "alternate_title1"),
-             "incollection": ("secondary_title", "BT"), "inproceedings": ("secondary_title", "custom3", "BT")}
+    venue = {
+        "article": ("journal_name", "alternate_title3", "secondary_title", "alternate_title2", "alternate_title1"),
+        "incollection": ("secondary_title", "BT"),
+        "inproceedings": ("secondary_title", "custom3", "BT"),
+    }
     fields = {
         "author": " and ".join(map(ris_name, authors)),
         "editor": " and ".join(map(ris_name, editors)) if etype in ("book", "incollection", "inproceedings") else "",
         "title": ris_text(_first(rec, "title", "primary_title", "BT" if etype == "book" else "title")),
         "journal" if etype == "article" else "booktitle": ris_text(_first(rec, *venue.get(etype, ()))),
-        "volume": ris_text(_first(rec, "volume")), "number": ris_text(_first(rec, "number")), "pages": pages,
-        "edition": ris_text(_first(rec, "edition")), "series": ris_text(_first(rec, "tertiary_title")),
+        "volume": ris_text(_first(rec, "volume")),
+        "number": ris_text(_first(rec, "number")),
+        "pages": pages,
+        "edition": ris_text(_first(rec, "edition")),
+        "series": ris_text(_first(rec, "tertiary_title")),
         "address": ris_text(_first(rec, "place_published")),
         PUBLISHER.get(etype, "publisher"): ris_text(_first(rec, "publisher")),
-        "year": year.group() if year else "", "doi": doi,
+        "year": year.group() if year else "",
+        "doi": doi,
         "url": "" if doi else _first(rec, "urls").translate(str.maketrans("", "", "{} ")),
         "isbn": ris_text(_first(rec, "issn")) if etype in ("book", "incollection") else "",
         "note": f"Imported from {source} ({label}).",
@@ -227,7 +319,7 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
 
     def close(end: int) -> None:
         label = f"record {len(records) + 1}"
-        parsed = rispy.loads("\n".join(lines[start - 1:end]), skip_unknown_tags=False)
+        parsed = rispy.loads("\n".join(lines[start - 1 : end]), skip_unknown_tags=False)
         records.append(ris_record(parsed[0] if parsed else {}, start, label, path.name))
 
     for number, content in enumerate(lines, start=1):
@@ -236,12 +328,22 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
             continue
         if tag.group(1) == "TY":
             if start is not None:
-                problems.add(path, f"the record starting here has no ER line before the next TY (line {number})",
-                             line=start, field=f"record {len(records) + 1}", expected=ER_HINT)
+                problems.add(
+                    path,
+                    f"the record starting here has no ER line before the next TY (line {number})",
+                    line=start,
+                    field=f"record {len(records) + 1}",
+                    expected=ER_HINT,
+                )
                 records.append(Record(start, "", "misc", {}, ris=True))
             if not content[6:].strip():
-                problems.add(path, "TY names no type of reference", line=number, field=f"record {len(records) + 1}",
-                             expected="'TY  - ' and a RIS type such as JOUR, BOOK, CHAP, RPRT, CONF or GEN")
+                problems.add(
+                    path,
+                    "TY names no type of reference",
+                    line=number,
+                    field=f"record {len(records) + 1}",
+                    expected="'TY  - ' and a RIS type such as JOUR, BOOK, CHAP, RPRT, CONF or GEN",
+                )
             start, orphan = number, False
         elif tag.group(1) == "ER":
             if start is None:
@@ -250,12 +352,21 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
                 close(number)
                 start = None
         elif start is None and not orphan:
-            problems.add(path, f"the {tag.group(1)} line is outside a record (the record has no TY line)",
-                         line=number, expected=TY_HINT)
+            problems.add(
+                path,
+                f"the {tag.group(1)} line is outside a record (the record has no TY line)",
+                line=number,
+                expected=TY_HINT,
+            )
             orphan = True
     if start is not None:
-        problems.add(path, "the record starting here has no ER line (the file ends first)", line=start,
-                     field=f"record {len(records) + 1}", expected=ER_HINT)
+        problems.add(
+            path,
+            "the record starting here has no ER line (the file ends first)",
+            line=start,
+            field=f"record {len(records) + 1}",
+            expected=ER_HINT,
+        )
     return [r for r in records if r.label]
 
 
@@ -266,9 +377,13 @@ def read_bibtex(path: Path, text: str, problems: Problems) -> list[Record]:
         return []
     for block in library.failed_blocks:
         reason = str(getattr(block.error, "abort_reason", "") or block.error).strip().rstrip(".") or "syntax error"
-        hint = "; is a { or \" in this entry not closed?" if re.search(r"end of file|closing", reason) else ""
-        problems.add(path, f"entry could not be parsed: {reason}{hint}", line=(block.start_line or 0) + 1,
-                     expected="@type{key, field = {value}, ...}, each key once")
+        hint = '; is a { or " in this entry not closed?' if re.search(r"end of file|closing", reason) else ""
+        problems.add(
+            path,
+            f"entry could not be parsed: {reason}{hint}",
+            line=(block.start_line or 0) + 1,
+            expected="@type{key, field = {value}, ...}, each key once",
+        )
     records = []
     for entry in library.entries:
         values = {BIB_FIELDS.get(f.key.lower(), f.key.lower()): " ".join(str(f.value).split()) for f in entry.fields}
@@ -279,17 +394,20 @@ def read_bibtex(path: Path, text: str, problems: Problems) -> list[Record]:
         etype = etype if etype in REQUIRED else BIB_TYPES.get(etype, "misc")
         values["doi"] = normal_doi(values.get("doi", ""))
         values["note"] = " ".join([values.get("note", ""), f"Imported from {path.name} (entry {entry.key})."]).strip()
-        records.append(Record(entry.start_line + 1, entry.key, etype, {k: values[k] for k in KEPT if values.get(k)},
-                              ris=False))
+        records.append(
+            Record(entry.start_line + 1, entry.key, etype, {k: values[k] for k in KEPT if values.get(k)}, ris=False)
+        )
     return records
 
 
 def check_record(path: Path, rec: Record, problems: Problems) -> None:
     """Report a record without title, year or authors, or without a field its entry type requires."""
+
     def missing(what: str, name: str) -> None:
         hint = RIS_HINT[name] if rec.ris else f"a non-empty '{name}' field"
-        problems.add(path, f"the {'record' if rec.ris else 'entry'} has no {what}", line=rec.line, field=rec.label,
-                     expected=hint)
+        problems.add(
+            path, f"the {'record' if rec.ris else 'entry'} has no {what}", line=rec.line, field=rec.label, expected=hint
+        )
 
     if not rec.fields.get("title"):
         missing("title", "title")
@@ -298,14 +416,24 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
     if not year:
         missing("year", "year")
     elif year != "forthcoming" and not (digits and EARLIEST_YEAR <= int(digits.group(1)) <= latest):
-        problems.add(path, f"year {year!r} is not a publication year", line=rec.line, field=rec.label,
-                     expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), or forthcoming")
+        problems.add(
+            path,
+            f"year {year!r} is not a publication year",
+            line=rec.line,
+            field=rec.label,
+            expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), or forthcoming",
+        )
     first = first_name(rec.fields)
     if not first:
         missing("authors", "author")
     elif not family_part(first, {}):
-        problems.add(path, f"the first author's name {first!r} has no Latin letters to make a key from",
-                     line=rec.line, field=rec.label, expected="the family name in Latin letters, e.g. 'Zhang, W.'")
+        problems.add(
+            path,
+            f"the first author's name {first!r} has no Latin letters to make a key from",
+            line=rec.line,
+            field=rec.label,
+            expected="the family name in Latin letters, e.g. 'Zhang, W.'",
+        )
     for need in REQUIRED[rec.etype]:
         options = need if isinstance(need, tuple) else (need,)
         if options[0] not in ("author", "title", "year") and not any(rec.fields.get(o) for o in options):
@@ -315,9 +443,15 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
 def format_entry(key: str, etype: str, fields: dict[str, str]) -> str:
     """One entry in the file's layout: a field per line, names padded, no comma after the last; marked
     ``keywords = {update}``, as every work added after the source documents is (data/sources/README.md)."""
-    fields = {**fields, "keywords": "update",  # BibTeX's `x' and ``x'' quotes would print as typed
-              **{k: re.sub(r"`([^`']*)'", r"‘\1’", re.sub(r"``([^`']*)''", r"“\1”", fields[k]))
-                 for k in ("title", "booktitle", "journal") if k in fields}}
+    fields = {
+        **fields,
+        "keywords": "update",  # BibTeX's `x' and ``x'' quotes would print as typed
+        **{
+            k: re.sub(r"`([^`']*)'", r"‘\1’", re.sub(r"``([^`']*)''", r"“\1”", fields[k]))
+            for k in ("title", "booktitle", "journal")
+            if k in fields
+        },
+    }
     width = max(map(len, fields))
     body = ",\n".join(f"  {name.ljust(width)} = {{{fields[name]}}}" for name in (*KEPT, "keywords") if name in fields)
     return f"@{etype}{{{key},\n{body}\n}}"
@@ -342,18 +476,25 @@ def import_references(project: Project, file: Path) -> ImportResult:
             records = read_bibtex(file, text, problems)
         else:
             number, opening = next((i, x.strip()) for i, x in enumerate(text.splitlines(), 1) if x.strip())
-            problems.add(file, f"the file is neither RIS nor BibTeX (it begins {short(opening, 40)})", line=number,
-                         expected="RIS records "
-                         "('TY  - JOUR' ... 'ER  -', as ERIC, Scopus and Web of Science export) or BibTeX entries "
-                         "('@article{key, title = {...}, ...}', as Zotero exports)")
+            problems.add(
+                file,
+                f"the file is neither RIS nor BibTeX (it begins {short(opening, 40)})",
+                line=number,
+                expected="RIS records "
+                "('TY  - JOUR' ... 'ER  -', as ERIC, Scopus and Web of Science export) or BibTeX entries "
+                "('@article{key, title = {...}, ...}', as Zotero exports)",
+            )
         if not records and not problems:
             problems.add(file, "the file holds no records", expected="RIS records or BibTeX entries")
     for rec in records:
         check_record(file, rec, problems)
     problems.raise_if_any()
 
-    corporate = {normal_title(first_name(e)): re.sub(r"[^a-z].*", "", key)  # {Department for Education}: dfe
-                 for key, e in bib.entries.items() if re.fullmatch(r"\{[^{}]*\}", first_name(e))}
+    corporate = {
+        normal_title(first_name(e)): re.sub(r"[^a-z].*", "", key)  # {Department for Education}: dfe
+        for key, e in bib.entries.items()
+        if re.fullmatch(r"\{[^{}]*\}", first_name(e))
+    }
     by_doi: dict[str, str] = {}
     by_title: dict[tuple[str, str], str] = {}
 
@@ -393,8 +534,11 @@ def _append(path: Path, before: bytes, entries: list[str]) -> None:
     raw = path.read_bytes()
     if raw != before:  # someone saved it meanwhile: keys and duplicates were judged on the old text
         problems = Problems()
-        problems.add(path, "the file changed while the import ran, so nothing was added",
-                     expected="the import run again once the file is saved")
+        problems.add(
+            path,
+            "the file changed while the import ran, so nothing was added",
+            expected="the import run again once the file is saved",
+        )
         problems.raise_if_any()
     old = raw.decode("utf-8")  # read_input accepted it; a byte-order mark stays as it was
     newline = "\r\n" if "\r\n" in old else "\n"

@@ -4,6 +4,7 @@ When a chapter executes during a build, the build sets ``SCHOOLCOLLAB_INPUTS_MAN
 for that chapter; each input read here is appended to it. The next build fingerprints exactly those
 files, so the chapter re-executes when (and only when) something it read has changed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,15 +58,19 @@ MAX_BYTES = 5 * 1024 * 1024
 UTF8_HINT = "a file saved as UTF-8 (in the editor's 'Save with encoding' or 'Save as CSV UTF-8')"
 
 
-def read_input(path: Path, problems: Problems, *,
-               missing: str = "this file (see the README in its folder)") -> str | None:
+def read_input(
+    path: Path, problems: Problems, *, missing: str = "this file (see the README in its folder)"
+) -> str | None:
     """The text of an input file, or None with a problem: missing, too large, or not UTF-8 (with its line)."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            problems.add(path, f"the file is {size / 2**20:.1f} MB, too large to be an input of the book, "
-                         "so it was not read", expected=f"a file under {MAX_BYTES // 2**20} MB")
+            problems.add(
+                path,
+                f"the file is {size / 2**20:.1f} MB, too large to be an input of the book, so it was not read",
+                expected=f"a file under {MAX_BYTES // 2**20} MB",
+            )
             return None
         data = path.read_bytes()
     except FileNotFoundError:
@@ -78,15 +83,17 @@ def read_input(path: Path, problems: Problems, *,
         text = data.decode("utf-8-sig")  # a byte-order mark (Excel, Notepad) is dropped
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(path, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})", line=line,
-                     expected=UTF8_HINT)
+        problems.add(
+            path, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})", line=line, expected=UTF8_HINT
+        )
         return None
     record(path)
     return text
 
 
-def read_csv(path: Path, columns: list[str], problems: Problems, *,
-             missing: str = "this file (see the README in its folder)") -> pd.DataFrame | None:
+def read_csv(
+    path: Path, columns: list[str], problems: Problems, *, missing: str = "this file (see the README in its folder)"
+) -> pd.DataFrame | None:
     """A CSV input as text cells, indexed by the line each row starts on; None (with problems) if unusable.
 
     A row with too many or too few cells is reported and padded or cut to the header, and its line is
@@ -108,15 +115,26 @@ def read_csv(path: Path, columns: list[str], problems: Problems, *,
                 rows.append((start, row))
     except csv.Error as exc:
         if "end of data" in str(exc):
-            problems.add(path, "a quoted cell starting on this line is never closed", line=end + 1,
-                         expected='a closing " for every opening one (a " inside a quoted cell is written "")')
+            problems.add(
+                path,
+                "a quoted cell starting on this line is never closed",
+                line=end + 1,
+                expected='a closing " for every opening one (a " inside a quoted cell is written "")',
+            )
         else:
-            problems.add(path, f"not valid CSV: {exc}", line=reader.line_num,
-                         expected='cells separated by commas; a cell with a comma or " inside "in quotes"')
+            problems.add(
+                path,
+                f"not valid CSV: {exc}",
+                line=reader.line_num,
+                expected='cells separated by commas; a cell with a comma or " inside "in quotes"',
+            )
         return None
     if not rows:
-        problems.add(path, "the file is empty" if not text.strip() else "the file has no header row (only blank cells)",
-                     expected=header_hint)
+        problems.add(
+            path,
+            "the file is empty" if not text.strip() else "the file has no header row (only blank cells)",
+            expected=header_hint,
+        )
         return None
     header = [c.strip() for c in rows[0][1]]
     ok = True
@@ -125,18 +143,26 @@ def read_csv(path: Path, columns: list[str], problems: Problems, *,
         ok = False
     missing_cols = [c for c in columns if c not in header]
     if missing_cols:
-        hints = "".join(f"; the header has '{c}':{did_you_mean(c, missing_cols).removeprefix(';')}"
-                        for c in header if c not in columns and did_you_mean(c, missing_cols))
-        problems.add(path, f"missing column(s): {', '.join(missing_cols)}{hints}", line=rows[0][0],
-                     expected=header_hint)
+        hints = "".join(
+            f"; the header has '{c}':{did_you_mean(c, missing_cols).removeprefix(';')}"
+            for c in header
+            if c not in columns and did_you_mean(c, missing_cols)
+        )
+        problems.add(
+            path, f"missing column(s): {', '.join(missing_cols)}{hints}", line=rows[0][0], expected=header_hint
+        )
         ok = False
     if not ok:
         return None
     ragged = []
     for line, row in rows[1:]:
         if len(row) != len(header):
-            problems.add(path, f"the row has {len(row)} cells but the header has {len(header)}", line=line,
-                         expected='one cell per column; put a cell that contains a comma "in quotes"')
+            problems.add(
+                path,
+                f"the row has {len(row)} cells but the header has {len(header)}",
+                line=line,
+                expected='one cell per column; put a cell that contains a comma "in quotes"',
+            )
             ragged.append(line)
     cells = [(row + [""] * len(header))[: len(header)] for _, row in rows[1:]]
     frame = pd.DataFrame(cells, columns=header, index=[line for line, _ in rows[1:]], dtype=str)

@@ -3,6 +3,7 @@
 Each loader reads only what it needs, so a chapter that shows the glossary depends on the glossary
 (and the bibliography its keys are checked against), not on every source record.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,14 +16,15 @@ import pandas as pd
 from . import review
 from .bib import Bibliography, load_bibliography, parse_bibliography, short_citation
 from .errors import Problems
+from .evidence.appraisal import appraisal_rows, appraisal_status
 from .evidence.claims import check_claim_links, check_raw_claim_links, claim_tables, load_claims
 from .evidence.codebook import Codebook, load_codebook
-from .evidence.appraisal import appraisal_rows, appraisal_status
 from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .inputs import list_dir, read_text
 from .paths import Project, find_project
 from .prisma import load_searches
+from .study import cases
 
 if TYPE_CHECKING:
     from .editions import Changes
@@ -131,8 +133,9 @@ def summary_template(root: Path | None = None) -> dict[str, Any]:
     return _run(review.load_yaml_document, project(root).data / "review" / "summary_template.yaml")
 
 
-def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None = None,
-                     files: list[Path] | None = None) -> Evidence | None:
+def collect_evidence(
+    proj: Project, problems: Problems, bib: Bibliography | None = None, files: list[Path] | None = None
+) -> Evidence | None:
     """Load everything the evidence base is made of; all problems go into ``problems``.
 
     ``bib`` may be a bibliography that itself had problems (``schoolcollab check`` passes one), so
@@ -148,19 +151,29 @@ def collect_evidence(proj: Project, problems: Problems, bib: Bibliography | None
     # no initiatives at all: initiatives.csv is unusable and says so; not once more in every record
     invalid: list[tuple[Path, Any]] = []
     records = load_records(proj.sources, codebook, list(inits["id"]) or None, bib.keys(), problems, files, invalid)
-    tables = tabulate(records, codebook, {k: bib.year(k) for k in bib.keys()})
+    tables = tabulate(records, codebook, {k: bib.year(k) for k in bib})
     claims = load_claims(proj.claims, codebook, bib.keys(), problems)
     claim_df, links = claim_tables(claims, tables.findings)
     if claims:  # a ledger that failed to load is reported once, not again at every link to it
-        check_claim_links({r["key"]: proj.sources / f"{r['key']}.yaml" for r in records}, tables.findings,
-                          set(claim_df["id"]), problems)
+        check_claim_links(
+            {r["key"]: proj.sources / f"{r['key']}.yaml" for r in records},
+            tables.findings,
+            set(claim_df["id"]),
+            problems,
+        )
         check_raw_claim_links(invalid, set(claim_df["id"]), problems)
     authors = {k: v.get("author", v.get("editor", k)) for k, v in bib.entries.items()}
     appraisals = appraisal_rows(records, codebook)
     commissioners = {k: v.get("institution", v.get("publisher", "")) for k, v in bib.entries.items()}
-    inputs = RatingInputs(claim_df, links, source_facts(tables.sources, tables.types, commissioners), authors,
-                          appraisals, appraisal_status(records),
-                          {k: short_citation(bib, k) for k in bib.keys()})
+    inputs = RatingInputs(
+        claim_df,
+        links,
+        source_facts(tables.sources, tables.types, commissioners),
+        authors,
+        appraisals,
+        appraisal_status(records),
+        {k: short_citation(bib, k) for k in bib},
+    )
     return Evidence(codebook, bib, tables, claim_df, links, rate_claims(inputs), inits, appraisals, inputs)
 
 
@@ -190,23 +203,23 @@ def system_leadership(root: Path | None = None) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def case_partnerships(root: Path | None = None) -> pd.DataFrame:
     """The nine case-study partnerships of the primary-school study (data/muijs2015/partnerships.csv)."""
-    return _run(review.load_partnerships, project(root).data / "muijs2015" / "partnerships.csv")
+    return _run(cases.load_partnerships, project(root).data / "muijs2015" / "partnerships.csv")
 
 
 @lru_cache(maxsize=4)
 def study_design(root: Path | None = None) -> dict:
     """Design facts of the primary-school study (data/muijs2015/study.yaml)."""
-    return _run(review.load_study, project(root).data / "muijs2015" / "study.yaml")
+    return _run(cases.load_study, project(root).data / "muijs2015" / "study.yaml")
 
 
 @lru_cache(maxsize=4)
 def case_processes(root: Path | None = None) -> pd.DataFrame:
     """What the case-study partnerships did, needed and struggled with (data/muijs2015/processes.yaml)."""
     base = project(root).data / "muijs2015"
-    return _run(review.load_processes, base / "processes.yaml", case_partnerships(root))
+    return _run(cases.load_processes, base / "processes.yaml", case_partnerships(root))
 
 
-def edition_changes(ev: Evidence, root: Path | None = None) -> "Changes":
+def edition_changes(ev: Evidence, root: Path | None = None) -> Changes:
     """What changed between the edition the book follows and the book as built (see schoolcollab.editions)."""
     from .editions import compare
 

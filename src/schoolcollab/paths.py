@@ -1,4 +1,5 @@
 """Where the project's files are: found from the repository root, overridable for tests."""
+
 from __future__ import annotations
 
 import os

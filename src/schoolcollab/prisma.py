@@ -8,6 +8,7 @@ does not report is ``not_reported`` and stays so in the diagram. The studies of 
 total come from the editions themselves (``data/editions/``), and the new studies must equal the records
 added since the previous edition, so the diagram cannot disagree with the evidence base.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,16 +19,32 @@ from typing import Any
 import jsonschema
 
 from .errors import Problems
-from .evidence.records import describe, error_line, schema_errors
 from .inputs import list_dir
 from .paths import Project
+from .validation import describe, error_line, schema_errors
 from .yamlio import line_of, load_yaml
 
 NR = "not_reported"
-COUNTS = ("database_results", "register_results", "website_results", "organisation_results", "citations_results",
-          "duplicates", "excluded_automatic", "excluded_other", "records_screened", "records_excluded",
-          "dbr_sought_reports", "dbr_notretrieved_reports", "other_sought_reports", "other_notretrieved_reports",
-          "dbr_assessed", "other_assessed", "new_studies", "new_reports")
+COUNTS = (
+    "database_results",
+    "register_results",
+    "website_results",
+    "organisation_results",
+    "citations_results",
+    "duplicates",
+    "excluded_automatic",
+    "excluded_other",
+    "records_screened",
+    "records_excluded",
+    "dbr_sought_reports",
+    "dbr_notretrieved_reports",
+    "other_sought_reports",
+    "other_notretrieved_reports",
+    "dbr_assessed",
+    "other_assessed",
+    "new_studies",
+    "new_reports",
+)
 REASONS = ("dbr_excluded", "other_excluded")
 # (node, box, description) in the order of the PRISMA2020 package's template CSV
 NODES = (
@@ -58,8 +75,11 @@ NODES = (
 )
 # each stage may not hold more than what the stages before it leave: (stage, [stages it comes from], [taken off])
 ORDER = (
-    ("records_screened", ["database_results", "register_results"], ["duplicates", "excluded_automatic",
-                                                                     "excluded_other"]),
+    (
+        "records_screened",
+        ["database_results", "register_results"],
+        ["duplicates", "excluded_automatic", "excluded_other"],
+    ),
     ("records_excluded", ["records_screened"], []),
     ("dbr_sought_reports", ["records_screened"], ["records_excluded"]),
     ("dbr_notretrieved_reports", ["dbr_sought_reports"], []),
@@ -74,14 +94,36 @@ ORDER = (
 
 def search_schema() -> dict[str, Any]:
     count = {"anyOf": [{"type": "integer", "minimum": 0}, {"const": NR}]}
-    reasons = {"anyOf": [{"const": NR}, {"type": "array", "items": {
-        "type": "object", "required": ["reason", "n"], "additionalProperties": False,
-        "properties": {"reason": {"type": "string", "minLength": 1}, "n": {"type": "integer", "minimum": 0}}}}]}
-    return {"type": "object", "additionalProperties": False,
-            "required": ["edition", "search_date", "source", *COUNTS, *REASONS],
-            "properties": {"edition": {"type": "string", "minLength": 1}, "search_date": {"type": "string"},
-                           "source": {"type": "string", "minLength": 1}, "note": {"type": "string"},
-                           **{c: count for c in COUNTS}, **{r: reasons for r in REASONS}}}
+    reasons = {
+        "anyOf": [
+            {"const": NR},
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["reason", "n"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "reason": {"type": "string", "minLength": 1},
+                        "n": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        ]
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["edition", "search_date", "source", *COUNTS, *REASONS],
+        "properties": {
+            "edition": {"type": "string", "minLength": 1},
+            "search_date": {"type": "string"},
+            "source": {"type": "string", "minLength": 1},
+            "note": {"type": "string"},
+            **{c: count for c in COUNTS},
+            **{r: reasons for r in REASONS},
+        },
+    }
 
 
 def _value(search: dict[str, Any], name: str) -> int | None:
@@ -109,8 +151,13 @@ def load_searches(project: Project, problems: Problems) -> dict[str, dict[str, A
         if errors:
             continue
         if str(raw["edition"]) != path.stem:
-            problems.add(path, f"edition '{raw['edition']}' does not match the file name", field="edition",
-                         line=line_of(path, ["edition"]), expected=f"edition: {path.stem} (or rename the file)")
+            problems.add(
+                path,
+                f"edition '{raw['edition']}' does not match the file name",
+                field="edition",
+                line=line_of(path, ["edition"]),
+                expected=f"edition: {path.stem} (or rename the file)",
+            )
             continue
         _check_order(path, raw, problems)
         out[path.stem] = raw
@@ -125,23 +172,32 @@ def _check_order(path: Path, search: dict[str, Any], problems: Problems) -> None
             continue  # a stage not reported cannot be compared
         room = sum(p for p in parts if p is not None) - sum(v for v in (_value(search, t) for t in taken) if v)
         if have > room:
-            problems.add(path, f"{stage} is {have}, more than the {room} left by the stage before it "
-                               f"({' + '.join(sources)}{' − ' + ' − '.join(taken) if taken else ''})",
-                         field=stage, line=line_of(path, [stage]),
-                         expected=f"at most {room}, or not_reported")
+            problems.add(
+                path,
+                f"{stage} is {have}, more than the {room} left by the stage before it "
+                f"({' + '.join(sources)}{' − ' + ' − '.join(taken) if taken else ''})",
+                field=stage,
+                line=line_of(path, [stage]),
+                expected=f"at most {room}, or not_reported",
+            )
 
 
-def check_new_studies(project: Project, searches: dict[str, dict[str, Any]], added: dict[str, int],
-                      problems: Problems) -> None:
+def check_new_studies(
+    project: Project, searches: dict[str, dict[str, Any]], added: dict[str, int], problems: Problems
+) -> None:
     """A search's new studies must equal the records its edition added (``added``: edition -> count)."""
     for name, search in searches.items():
         path = project.data / "searches" / f"{name}.yaml"
         want = added.get(name)
         new = _value(search, "new_studies")
         if want is not None and new is not None and new != want:
-            problems.add(path, f"new_studies is {new}, but edition {name} adds {want} coded record(s) to the "
-                               f"evidence base", field="new_studies", line=line_of(path, ["new_studies"]),
-                         expected=f"new_studies: {want} (one per record added to data/sources/)")
+            problems.add(
+                path,
+                f"new_studies is {new}, but edition {name} adds {want} coded record(s) to the evidence base",
+                field="new_studies",
+                line=line_of(path, ["new_studies"]),
+                expected=f"new_studies: {want} (one per record added to data/sources/)",
+            )
 
 
 def flow_counts(search: dict[str, Any] | None, previous: int, new: int) -> dict[str, Any]:
@@ -149,8 +205,13 @@ def flow_counts(search: dict[str, Any] | None, previous: int, new: int) -> dict[
     counts: dict[str, Any] = {c: (_value(search, c) if search else None) for c in COUNTS}
     for r in REASONS:
         counts[r] = None if not search or search[r] == NR else list(search[r])
-    counts.update(previous_studies=previous, previous_reports=previous, new_studies=new,
-                  total_studies=previous + new, total_reports=previous + new)
+    counts.update(
+        previous_studies=previous,
+        previous_reports=previous,
+        new_studies=new,
+        total_studies=previous + new,
+        total_reports=previous + new,
+    )
     if counts["new_reports"] is None:
         counts["new_reports"] = new
     return counts
@@ -188,7 +249,9 @@ def added_by_edition(project: Project, current_keys: set[str], names: list[str])
     return out
 
 
-def edition_flow(project: Project, searches: dict[str, dict[str, Any]], current_keys: set[str]) -> tuple[str, dict[str, Any]]:
+def edition_flow(
+    project: Project, searches: dict[str, dict[str, Any]], current_keys: set[str]
+) -> tuple[str, dict[str, Any]]:
     """(edition the flow is for, its counts) for the book as built: the edition being prepared for a draft."""
     from .editions import edition_tables, list_editions, status
 

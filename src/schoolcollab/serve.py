@@ -1,4 +1,5 @@
 """Serve the built book on this machine only (``schoolcollab serve``), e.g. for the browser tests."""
+
 from __future__ import annotations
 
 import functools

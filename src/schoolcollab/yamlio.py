@@ -1,12 +1,14 @@
 """YAML written by people: parse fast, and re-read only a failing file's node tree to point at a line."""
+
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -39,7 +41,8 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise yaml.constructor.ConstructorError(
-                        None, None, "a field name must be plain text, not a list or mapping", key_node.start_mark)
+                        None, None, "a field name must be plain text, not a list or mapping", key_node.start_mark
+                    )
                 key_node.tag = "tag:yaml.org,2002:str"  # the name as typed: '2006', 'no', '~'
                 line = key_node.start_mark.line + 1
                 if key_node.value in seen:
@@ -56,9 +59,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_y
 # appraisal judgement `yes` or `no` into True/False.
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
-_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                    list("tTfF"))
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def load_yaml(path: Path, problems: Problems) -> Any | None:
@@ -75,14 +80,22 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problems.add(path, f"not valid YAML: {exc.problem or exc}{_context(exc, line)}{_quote_hint(text, line)}",
-                     line=line, expected=SYNTAX_HINT)
+        problems.add(
+            path,
+            f"not valid YAML: {exc.problem or exc}{_context(exc, line)}{_quote_hint(text, line)}",
+            line=line,
+            expected=SYNTAX_HINT,
+        )
         return None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        problems.add(path, f"not valid YAML: the control character {what} is not allowed", line=line,
-                     expected="plain text (was a binary file saved under this name?)")
+        problems.add(
+            path,
+            f"not valid YAML: the control character {what} is not allowed",
+            line=line,
+            expected="plain text (was a binary file saved under this name?)",
+        )
         return None
     except yaml.YAMLError as exc:
         problems.add(path, f"not valid YAML: {exc}", expected=SYNTAX_HINT)
@@ -90,13 +103,21 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
     finally:
         loader.dispose()
     for key, line, first in loader.duplicates:
-        problems.add(path, f"'{key}' is given twice (also on line {first}); YAML would keep only the last",
-                     field=key, line=line, expected="each field once in a mapping")
+        problems.add(
+            path,
+            f"'{key}' is given twice (also on line {first}); YAML would keep only the last",
+            field=key,
+            line=line,
+            expected="each field once in a mapping",
+        )
     if loader.duplicates:
         return None
     if data is None:
-        problems.add(path, "the file is empty" if not text.strip() else "the file holds no data (only comments?)",
-                     expected="the data described in the README in its folder")
+        problems.add(
+            path,
+            "the file is empty" if not text.strip() else "the file holds no data (only comments?)",
+            expected="the data described in the README in its folder",
+        )
         return None
     shape = _shape_problem(data)
     if shape:
@@ -121,7 +142,7 @@ def _quote_hint(text: str, line: int | None) -> str:
     for number, content in enumerate(text.splitlines()[:line], start=1):
         code = content.split(" #", 1)[0]
         if (code.count('"') - code.count('\\"')) % 2:
-            return f"; is the \" on line {number} closed?" if number != line else ""
+            return f'; is the " on line {number} closed?' if number != line else ""
     return ""
 
 

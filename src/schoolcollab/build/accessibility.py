@@ -14,6 +14,7 @@ from the HTML writer rather than from anything the chapters say:
 Registering our own HTML translator for every HTML builder puts the theme's mixin back (it wraps
 every registered translator) and lets the entries be plain list items, as DPUB-ARIA now advises.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -7,10 +7,12 @@ semicolons, and the works of the same authors share their names: ``(Chapman & Mu
 (APA 8.12). Names and years, letters included, come from the reference list's own style
 (:mod:`.apa_style`), so a citation and its entry in the list always agree.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from pybtex.database import Entry
 from pybtex.richtext import BaseText, Text
@@ -34,8 +36,8 @@ class Cited:
     """One work of a citation: its in-text form, where it links to, and the reader's own words around it."""
 
     citation: Citation
-    info: Any                  # sphinxcontrib.bibtex's SphinxReferenceInfo: the link target
-    order: tuple               # the work's place in the reference list
+    info: Any  # sphinxcontrib.bibtex's SphinxReferenceInfo: the link target
+    order: tuple  # the work's place in the reference list
     pre: str
     post: str
 
@@ -62,8 +64,13 @@ def citation_of(entry: Entry, formatted_entry: Any) -> Citation:
 def cited(children: list, data: dict) -> Cited:
     # one work, kept whole so that the outer template can order and group the works of a citation
     info = data["reference_info"]
-    return Cited(citation_of(data["entry"], data["formatted_entry"]), info, _SORT.sorting_key(data["entry"]),
-                 info.pre_text, info.post_text)
+    return Cited(
+        citation_of(data["entry"], data["formatted_entry"]),
+        info,
+        _SORT.sorting_key(data["entry"]),
+        info.pre_text,
+        info.post_text,
+    )
 
 
 def _with_words(work: Cited, body: BaseText) -> BaseText:
@@ -83,8 +90,13 @@ def _parenthetical(role: str, works: Sequence[Cited]) -> BaseText:
     for group in groups:
         first = group[0].link(group[0].names(role), ", ", group[0].citation.year)
         years = [first, *(w.link(w.citation.year) for w in group[1:])]
-        shown.append(Text(*([group[0].pre, " "] if group[0].pre else []), Text(", ").join(years),
-                          *([", ", group[-1].post] if group[-1].post else [])))
+        shown.append(
+            Text(
+                *([group[0].pre, " "] if group[0].pre else []),
+                Text(", ").join(years),
+                *([", ", group[-1].post] if group[-1].post else []),
+            )
+        )
     body = Text("; ").join(shown)
     return body if role.startswith("al") else Text("(", body, ")")
 

@@ -7,24 +7,35 @@ bracketed description, journal and volume in italics with the issue in parenthes
 ``In E. Editor (Ed.), *Book* (pp. x–y). Publisher.``, and the DOI as an https://doi.org/ link.
 APA gives no place of publication, ISBN or note, so references.bib's transcription notes stay out of it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pybtex.database import Entry
 from pybtex.richtext import BaseText, HRef, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
 
-from ..apa_names import (ETYPES_WITH_ITALIC_TITLE, ApaSortingStyle, Citation, alphabetic, citations, creators,
-                        editor_name, join_names, listed_name, rich_field)
+from ..apa_names import (
+    ETYPES_WITH_ITALIC_TITLE,
+    ApaSortingStyle,
+    Citation,
+    alphabetic,
+    citations,
+    creators,
+    editor_name,
+    join_names,
+    listed_name,
+    rich_field,
+)
 
 # APA capitalises the first word of a subtitle (after a colon or a dash) and after a question or exclamation
 SUBTITLE = re.compile(r"((?<=[:?!])\s+|\s+[—–]\s+)")
-REPORT_SERIAL = re.compile(r"^[\d./-]+$")   # a bare number is 'No. 36'; a code such as DFE-RR466 stands alone
+REPORT_SERIAL = re.compile(r"^[\d./-]+$")  # a bare number is 'No. 36'; a code such as DFE-RR466 stands alone
 CHAPTER_TYPES = {"incollection", "inproceedings", "inbook"}
-DATED_TYPES = {"misc", "online"}            # web pages and press articles carry their month; others the year only
+DATED_TYPES = {"misc", "online"}  # web pages and press articles carry their month; others the year only
 
 
 class CitedEntry(FormattedEntry):
@@ -124,8 +135,10 @@ def _chapter_source(entry: Entry) -> Text:
     editors = entry.persons.get("editor", [])
     lead = Text("In ")
     if editors:
-        lead += Text(join_names([editor_name(e) for e in editors], listed=False),
-                     " (Ed.), " if len(editors) == 1 else " (Eds.), ")
+        lead += Text(
+            join_names([editor_name(e) for e in editors], listed=False),
+            " (Ed.), " if len(editors) == 1 else " (Eds.), ",
+        )
     book = rich_field(entry, "booktitle")
     details = []
     if rich_field(entry, "edition"):

@@ -6,6 +6,7 @@ from the same record as the "Cite this edition" box (:mod:`schoolcollab.citation
 ``citation_pdf_url``, is added when the site is published with a current PDF
 (:mod:`schoolcollab.build.downloads`), since the PDF is built after the HTML.
 """
+
 from __future__ import annotations
 
 import html
@@ -45,8 +46,9 @@ def citation_tags(c: BookCitation, built: str) -> list[tuple[str, str]]:
 
 def meta_html(tags: list[tuple[str, str]]) -> str:
     """The tags as HTML, escaped (title and author come from _config.yml, which an author writes)."""
-    return "".join(f'\n<meta name="{html.escape(n, quote=True)}" content="{html.escape(v, quote=True)}" />'
-                   for n, v in tags)
+    return "".join(
+        f'\n<meta name="{html.escape(n, quote=True)}" content="{html.escape(v, quote=True)}" />' for n, v in tags
+    )
 
 
 def on_config_inited(app: Sphinx, config: Any) -> None:
@@ -54,8 +56,7 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
     config[CONFIG] = [list(t) for t in citation_tags(c, build_date().isoformat())]
 
 
-def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                         doctree: Any) -> None:
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     context["metatags"] = context.get("metatags", "") + meta_html([tuple(t) for t in app.config[CONFIG]])
 
 

@@ -6,6 +6,7 @@ the evidence tables (CSV, one workbook, ``datapackage.json``, :mod:`schoolcollab
 references (:mod:`schoolcollab.bib_export`) and, when the PDF was built from exactly the sources of this
 build, the PDF; only then does every page link to it and carry ``citation_pdf_url``.
 """
+
 from __future__ import annotations
 
 import html
@@ -52,8 +53,9 @@ def write_downloads(project: Project, site: Path, pdf: Path | None = None) -> li
     files: dict[str, bytes] = {f"{name}.csv": to_csv(frame).encode() for name, frame in tables.items()}
     files["evidence.xlsx"] = workbook_bytes(tables, cite.title, cite.label)
     created = f"{build_date().isoformat()}T00:00:00Z"  # the Data Package profile wants a date and time
-    files["datapackage.json"] = json.dumps(datapackage(cite.title, cite.label, created), indent=2,
-                                           ensure_ascii=False).encode()
+    files["datapackage.json"] = json.dumps(
+        datapackage(cite.title, cite.label, created), indent=2, ensure_ascii=False
+    ).encode()
     files["references.bib"] = bibtex_text(ev.bib).encode()
     files["references.ris"] = ris_text(ev.bib).encode()
     files["references.json"] = json.dumps(csl_items(ev.bib), indent=2, ensure_ascii=False).encode()
@@ -78,9 +80,11 @@ def _pdf_markup(href: str) -> tuple[str, str]:
     """(meta tag, header link) pointing at the PDF, ``href`` relative to the page."""
     ref = html.escape(href, quote=True)
     meta = f'<meta name="citation_pdf_url" content="{ref}" />\n'
-    link = (f'<a class="btn btn-sm pst-navbar-icon {PDF_LINK_CLASS}" href="{ref}" title="The PDF edition" '
-            'aria-label="Download the PDF edition" data-bs-placement="bottom" data-bs-toggle="tooltip">'
-            '<span class="btn__icon-container"><i class="fa-solid fa-file-pdf"></i></span> PDF</a>')
+    link = (
+        f'<a class="btn btn-sm pst-navbar-icon {PDF_LINK_CLASS}" href="{ref}" title="The PDF edition" '
+        'aria-label="Download the PDF edition" data-bs-placement="bottom" data-bs-toggle="tooltip">'
+        '<span class="btn__icon-container"><i class="fa-solid fa-file-pdf"></i></span> PDF</a>'
+    )
     return meta, link
 
 

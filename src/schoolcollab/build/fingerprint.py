@@ -1,4 +1,5 @@
 """Fingerprints of what a chapter reads, so the execution cache re-runs it exactly when they change."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,7 @@ from pathlib import Path
 from ..paths import Project
 
 
-def _hash_path(h: "hashlib._Hash", path: Path, root: Path) -> None:
+def _hash_path(h: hashlib._Hash, path: Path, root: Path) -> None:
     try:
         name = str(path.relative_to(root))
     except ValueError:
@@ -17,8 +18,11 @@ def _hash_path(h: "hashlib._Hash", path: Path, root: Path) -> None:
     if path.is_dir():
         h.update(f"dir:{name}\n".encode())
         # bytecode caches change when Python writes them, not when the code changes
-        for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-                            and "__pycache__" not in p.parts and p.suffix != ".pyc"):
+        for child in sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not p.name.startswith(".") and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        ):
             _hash_path(h, child, root)
     elif path.is_file():
         h.update(f"file:{name}\n".encode())

@@ -7,6 +7,7 @@ folder named by ``SCHOOLCOLLAB_HANDOFF``; it removes a chapter's marker once tha
 execution cache. Sphinx, about to read a page, waits while the page's marker is there, and so finds it
 cached. If the build process is gone (killed), Sphinx stops waiting and reads the page as usual.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,10 +4,12 @@ and the one style file Debian's TeX Live lacks.
 Registered by :mod:`.sphinx_ext`; the MyST-NB renderer plugin is registered through the
 ``myst_nb.mime_renderers`` entry point in ``pyproject.toml``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -51,8 +53,9 @@ class LatexTableRenderer:
 
 
 def _holds_long_table(node: nodes.Element) -> bool:
-    return any(raw.get("format") == "latex" and "sc_latex_table" in raw.get("classes", [])
-               for raw in node.findall(nodes.raw))
+    return any(
+        raw.get("format") == "latex" and "sc_latex_table" in raw.get("classes", []) for raw in node.findall(nodes.raw)
+    )
 
 
 class BookLaTeXTranslator(LaTeXTranslator):
@@ -86,8 +89,11 @@ def title_page(config: Config, project_root: Path) -> str:
     """The title page: title, author, edition, build date and the fingerprint of the evidence."""
     project = find_project(project_root)
     title = config.html_title or config.project  # Jupyter Book puts _config.yml's title in html_title
-    facts = [("Edition", edition(project)), ("Built", build_date().isoformat()),
-             ("Evidence fingerprint", evidence_fingerprint(project) + " (data/ and references.bib)")]
+    facts = [
+        ("Edition", edition(project)),
+        ("Built", build_date().isoformat()),
+        ("Evidence fingerprint", evidence_fingerprint(project) + " (data/ and references.bib)"),
+    ]
     rows = "\n".join(f"{latex_escape(k)} & {latex_escape(v)} \\\\" for k, v in facts)
     return rf"""
 \begin{{titlepage}}

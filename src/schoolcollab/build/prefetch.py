@@ -13,6 +13,7 @@ set by :func:`schedule` from each chapter's time at its last execution, kept in
 raises is reported here, naming the chapter, the cell's line and the error, and the build stops; a
 chapter that fails for any other reason (a kernel that did not start) is left to Sphinx.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,9 +21,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 import nbformat
 from jupyter_cache import get_cache
@@ -55,11 +57,13 @@ class CellFailure:
         return f"{where}: code cell {self.cell} raised {self.error}"
 
 
-def cell_failure(chapter: "Chapter", executed: nbformat.NotebookNode, exc: Exception) -> CellFailure:
+def cell_failure(chapter: Chapter, executed: nbformat.NotebookNode, exc: Exception) -> CellFailure:
     """Locate the cell that raised (the first with an error output) and its line in the chapter's source."""
     code_cells = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
-    failed = next((i for i in code_cells if any(o.get("output_type") == "error" for o in executed.cells[i].get("outputs", []))),
-                  None)
+    failed = next(
+        (i for i in code_cells if any(o.get("output_type") == "error" for o in executed.cells[i].get("outputs", []))),
+        None,
+    )
     source_map = executed.metadata.get("source_map") or []
     line = source_map[failed] + 1 if failed is not None and failed < len(source_map) else None
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
@@ -92,8 +96,13 @@ def notebook_chapters(project: Project, state_dir: Path, for_print: bool = False
     return chapters
 
 
-async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: asyncio.Semaphore, log: IO[str],
-                   ) -> tuple[Chapter, nbformat.NotebookNode | CellFailure | None, float]:
+async def _execute(
+    chapter: Chapter,
+    state_dir: Path,
+    timeout: int,
+    slots: asyncio.Semaphore,
+    log: IO[str],
+) -> tuple[Chapter, nbformat.NotebookNode | CellFailure | None, float]:
     async with slots:
         log.write(f"{chapter.path}: executing ahead of Sphinx\n")
         log.flush()
@@ -103,8 +112,14 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
         nb = nbformat.from_dict(chapter.notebook)
         # "immediate": once every cell has run and its outputs are in, the kernel holds nothing more;
         # a graceful shutdown kept the chapter's slot idle for 0.3 s (0.1 s this way)
-        client = NotebookClient(nb, timeout=timeout, allow_errors=False, record_timing=False,
-                                shutdown_kernel="immediate", resources={"metadata": {"path": str(chapter.path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            allow_errors=False,
+            record_timing=False,
+            shutdown_kernel="immediate",
+            resources={"metadata": {"path": str(chapter.path.parent)}},
+        )
         start = time.perf_counter()
         try:
             # The kernel's own chatter goes to the build log, not the author's terminal.
@@ -123,9 +138,15 @@ async def _execute(chapter: Chapter, state_dir: Path, timeout: int, slots: async
         return chapter, nb, time.perf_counter() - start
 
 
-async def _execute_all(chapters: list[Chapter], state_dir: Path, timeout: int, jobs: int, log: IO[str],
-                       on_done: Callable[[Chapter, nbformat.NotebookNode | CellFailure | None, float], None],
-                       on_progress: Callable[[str, int, str], None] | None) -> None:
+async def _execute_all(
+    chapters: list[Chapter],
+    state_dir: Path,
+    timeout: int,
+    jobs: int,
+    log: IO[str],
+    on_done: Callable[[Chapter, nbformat.NotebookNode | CellFailure | None, float], None],
+    on_progress: Callable[[str, int, str], None] | None,
+) -> None:
     slots = asyncio.Semaphore(jobs)
     tasks = [asyncio.ensure_future(_execute(c, state_dir, timeout, slots, log)) for c in chapters]
     for k, finished in enumerate(asyncio.as_completed(tasks), start=1):
@@ -223,9 +244,15 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], jobs: int | None = None,
-             on_progress: Callable[[str, int, str], None] | None = None,
-             handoff_dir: Path | None = None) -> Prefetched:
+def prefetch(
+    project: Project,
+    stage: Path,
+    todo: list[Chapter],
+    log: IO[str],
+    jobs: int | None = None,
+    on_progress: Callable[[str, int, str], None] | None = None,
+    handoff_dir: Path | None = None,
+) -> Prefetched:
     """Execute ``todo`` (see :func:`plan`), caching each chapter as soon as it finishes and, with
     ``handoff_dir``, releasing it to Sphinx (:mod:`.handoff`). Returns the docnames executed and the
     cells that raised."""
@@ -246,10 +273,12 @@ def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], j
                 # Marked for Sphinx to read again first: if the build is killed after the record below,
                 # the next build must still re-render this page, not find it up to date.
                 add_refreshed(state_dir, [chapter.docname])
-                record = cache.add_nb_to_project(str(chapter.path),
-                                                 read_data={"type": "plugin", "name": "myst_nb_md"})
-                cache.cache_notebook_bundle(CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
-                                            check_validity=False, overwrite=True)
+                record = cache.add_nb_to_project(str(chapter.path), read_data={"type": "plugin", "name": "myst_nb_md"})
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
+                    check_validity=False,
+                    overwrite=True,
+                )
                 record_execution(project, state_dir, chapter.docname, chapter.token)
                 done.append(chapter.docname)
         finally:
@@ -257,8 +286,9 @@ def prefetch(project: Project, stage: Path, todo: list[Chapter], log: IO[str], j
                 handoff.release(handoff_dir, chapter.docname)
 
     try:
-        asyncio.run(_execute_all(todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store,
-                                 on_progress))
+        asyncio.run(
+            _execute_all(todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store, on_progress)
+        )
     finally:
         if handoff_dir is not None:
             handoff.release_all(handoff_dir)

@@ -2,6 +2,7 @@
 
 Used by the PDF's title page and the book's provenance page, so both say the same thing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,23 @@ from importlib import metadata
 
 from ..paths import Project
 
-LIBRARIES = ("schoolcollab", "jupyter-book", "sphinx", "myst-nb", "sphinxcontrib-bibtex", "pandas", "numpy",
-             "scipy", "statsmodels", "matplotlib", "seaborn", "bibtexparser", "nbconvert", "itables", "jsonschema")
+LIBRARIES = (
+    "schoolcollab",
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "sphinxcontrib-bibtex",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "bibtexparser",
+    "nbconvert",
+    "itables",
+    "jsonschema",
+)
 
 
 def evidence_fingerprint(project: Project) -> str:
@@ -32,7 +48,7 @@ def build_date() -> dt.date:
     """Today, or the date in ``SOURCE_DATE_EPOCH`` when a reproducible build sets it."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
     return dt.date.today()
 
 

@@ -1,4 +1,5 @@
 """Run Jupyter Book in a staging folder and publish ``_build/html`` only when the build succeeds."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ import shutil
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import quote
 
 from filelock import FileLock, Timeout
@@ -25,7 +26,7 @@ from .handoff import HANDOFF_ENV
 from .prefetch import Prefetched, default_jobs, plan, prefetch, repair_cache
 
 STAGE = ".stage"
-RUNNING = ".build-running"   # present while a build runs; still there at the start of a build: one was killed
+RUNNING = ".build-running"  # present while a build runs; still there at the start of a build: one was killed
 PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Sphinx's own messages ("file:line: WARNING: text"); kernels' log lines ("ERROR:tornado...") are not ours
@@ -57,42 +58,72 @@ def jb_command(project: Project, builder: str = "html") -> list[str]:
     """
     jb = Path(sys.executable).with_name("jb")
     exe = [str(jb)] if jb.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
-    return [*exe, "build", str(project.root), "--path-output", str(stage_dir(project)),
-            "--builder", builder, "-W", "-n", "--keep-going"]
+    return [
+        *exe,
+        "build",
+        str(project.root),
+        "--path-output",
+        str(stage_dir(project)),
+        "--builder",
+        builder,
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
 
 
 def source_digest(project: Project) -> str:
     """Fingerprint of everything a build reads: when it is unchanged, the published book is current."""
-    paths = [project.chapters, project.data, project.bib, project.package, project.root / "_config.yml",
-             project.root / "_toc.yml", project.root / "requirements.lock"]
+    paths = [
+        project.chapters,
+        project.data,
+        project.bib,
+        project.package,
+        project.root / "_config.yml",
+        project.root / "_toc.yml",
+        project.root / "requirements.lock",
+    ]
     return digest(paths, project.root)
 
 
 def is_current(project: Project, pdf: bool = False) -> bool:
     """True when _build/html (and with ``pdf`` the PDF) was built from exactly the files there are now."""
     stamps = [stage_dir(project) / "source.digest"] + ([stage_dir(project) / "pdf.digest"] if pdf else [])
-    targets = [project.build_dir / "html" / "index.html"] + \
-        ([project.build_dir / "latex" / pdf_name(project)] if pdf else [])
+    targets = [project.build_dir / "html" / "index.html"] + (
+        [project.build_dir / "latex" / pdf_name(project)] if pdf else []
+    )
     if not all(p.is_file() for p in stamps + targets):
         return False
     now = source_digest(project)
     return all(stamp.read_text() == now for stamp in stamps)
 
 
-def _start_jupyter_book(project: Project, builder: str, for_print: bool, handoff_dir: Path | None = None
-                        ) -> subprocess.Popen:
+def _start_jupyter_book(
+    project: Project, builder: str, for_print: bool, handoff_dir: Path | None = None
+) -> subprocess.Popen:
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     if for_print:
         env[PRINT_ENV] = "1"
     if handoff_dir is not None:
         env[HANDOFF_ENV] = str(handoff_dir)
-    return subprocess.Popen(jb_command(project, builder), cwd=project.root, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    return subprocess.Popen(
+        jb_command(project, builder),
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
 
 
-def _follow_jupyter_book(proc: subprocess.Popen, builder: str, log_path: Path, result: BuildResult,
-                         on_progress: Callable[[str, int, str], None] | None,
-                         quiet: threading.Event | None = None) -> int:
+def _follow_jupyter_book(
+    proc: subprocess.Popen,
+    builder: str,
+    log_path: Path,
+    result: BuildResult,
+    on_progress: Callable[[str, int, str], None] | None,
+    quiet: threading.Event | None = None,
+) -> int:
     """Copy a running Jupyter Book's output to the log, collecting its warnings and the pages it
     executed itself; report its progress unless ``quiet`` is set. Returns its exit code."""
     with open(log_path, "a", encoding="utf-8") as log:
@@ -110,15 +141,22 @@ def _follow_jupyter_book(proc: subprocess.Popen, builder: str, log_path: Path, r
         return proc.wait()
 
 
-def _run_pdf_build(project: Project, log_path: Path, result: BuildResult,
-                   on_progress: Callable[[str, int, str], None] | None) -> int:
+def _run_pdf_build(
+    project: Project, log_path: Path, result: BuildResult, on_progress: Callable[[str, int, str], None] | None
+) -> int:
     """Run Jupyter Book's PDF builder on the staging folder, appending to the log; returns its exit code."""
     with _start_jupyter_book(project, "pdflatex", for_print=True) as proc:
         return _follow_jupyter_book(proc, "pdflatex", log_path, result, on_progress)
 
 
-def _html_alongside_execution(project: Project, stage: Path, log_path: Path, result: BuildResult, for_print: bool,
-                              on_progress: Callable[[str, int, str], None] | None) -> tuple[int, Prefetched]:
+def _html_alongside_execution(
+    project: Project,
+    stage: Path,
+    log_path: Path,
+    result: BuildResult,
+    for_print: bool,
+    on_progress: Callable[[str, int, str], None] | None,
+) -> tuple[int, Prefetched]:
     """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
     it is cached (:mod:`.handoff`). If a chapter's code raises, Sphinx is stopped: it would only run
     the chapter again and fail the same way. With ``for_print`` the chapters execute for the print
@@ -130,11 +168,13 @@ def _html_alongside_execution(project: Project, stage: Path, log_path: Path, res
     executing.set()
     outcome: list[Prefetched | BaseException] = []
     with _start_jupyter_book(project, "html", for_print, handoff_dir if todo else None) as proc:
+
         def execute() -> None:
             try:
                 with open(log_path, "a", encoding="utf-8") as log:
-                    outcome.append(prefetch(project, stage, todo, log, on_progress=on_progress,
-                                            handoff_dir=handoff_dir))
+                    outcome.append(
+                        prefetch(project, stage, todo, log, on_progress=on_progress, handoff_dir=handoff_dir)
+                    )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 outcome.append(exc)
             finally:
@@ -167,8 +207,10 @@ def build_lock(project: Project) -> Iterator[None]:
         with lock:
             yield
     except Timeout:
-        raise BuildBusy(f"another build of {project.root} is running (lock: {lock.lock_file}); "
-                        "wait for it to finish, then build again") from None
+        raise BuildBusy(
+            f"another build of {project.root} is running (lock: {lock.lock_file}); "
+            "wait for it to finish, then build again"
+        ) from None
 
 
 def recover(project: Project) -> None:
@@ -185,8 +227,9 @@ def recover(project: Project) -> None:
             shutil.rmtree(leftover)
 
 
-def build_book(project: Project, force: bool = False, pdf: bool = False,
-               on_progress: Callable[[str, int, str], None] | None = None) -> BuildResult:
+def build_book(
+    project: Project, force: bool = False, pdf: bool = False, on_progress: Callable[[str, int, str], None] | None = None
+) -> BuildResult:
     """Build the HTML book (and, with ``pdf``, the PDF). ``force`` starts from nothing: every chapter
     executes again. Nothing is published unless its whole build succeeded. Raises BuildBusy when
     another build of the same book is running."""
@@ -200,8 +243,9 @@ def build_book(project: Project, force: bool = False, pdf: bool = False,
             running.unlink(missing_ok=True)
 
 
-def _build(project: Project, force: bool, pdf: bool,
-           on_progress: Callable[[str, int, str], None] | None) -> BuildResult:
+def _build(
+    project: Project, force: bool, pdf: bool, on_progress: Callable[[str, int, str], None] | None
+) -> BuildResult:
     stage = stage_dir(project)
     if force and stage.exists():
         shutil.rmtree(stage)
@@ -231,8 +275,9 @@ def _build(project: Project, force: bool, pdf: bool,
             if source_digest(project) == digest_before:
                 (stage / "pdf.digest").write_text(digest_before)
     pdf_now = current_pdf(digest_before, stage / "pdf.digest", project.build_dir / "latex" / pdf_name(project))
-    result.html = publish(built, project.build_dir / "html",
-                          finish=lambda site: write_downloads(project, site, pdf_now))
+    result.html = publish(
+        built, project.build_dir / "html", finish=lambda site: write_downloads(project, site, pdf_now)
+    )
     if html_built:
         (stage / "source.digest").write_text(digest_before)
     result.ok = pdf_ok
@@ -272,8 +317,11 @@ def stale_files(built: Path) -> set[Path]:
     does not. The documents of this build are those of its search index.
     """
     index = built / "searchindex.js"
-    docnames = set(json.loads(re.search(r'"docnames":\s*(\[[^\]]*\])', index.read_text(encoding="utf-8")).group(1))) \
-        if index.is_file() else None
+    docnames = (
+        set(json.loads(re.search(r'"docnames":\s*(\[[^\]]*\])', index.read_text(encoding="utf-8")).group(1)))
+        if index.is_file()
+        else None
+    )
     pages = [p for p in built.rglob("*.html") if p.is_file()]
     stale: set[Path] = set()
     if docnames is not None:

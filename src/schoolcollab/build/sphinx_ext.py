@@ -6,6 +6,7 @@ of its inputs changed, and (2) writes that fingerprint into the page's kernelspe
 cache does hash, so a changed input means a cache miss and a fresh execution. While a page executes,
 its kernel records every input it reads (``schoolcollab.inputs``) for the next fingerprint.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,7 +53,7 @@ def _split_frontmatter(text: str) -> tuple[dict[str, Any], str] | None:
     if end < 0:
         return None
     meta = yaml.safe_load(text[3:end]) or {}
-    return (meta, text[end + 4:]) if isinstance(meta, dict) else None
+    return (meta, text[end + 4 :]) if isinstance(meta, dict) else None
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -93,14 +94,20 @@ def on_doctree_read(app: Sphinx, doctree: Any) -> None:
         pending.unlink(missing_ok=True)
 
 
-def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-                        removed: set[str]) -> list[str]:
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
     """Pages whose code did not change but whose recorded inputs did, or that ran ahead of Sphinx."""
     project = find_project(Path(app.srcdir))
     state = _state_dir(app)
     ahead = set(read_refreshed(state))
-    return [doc for doc in env.found_docs if doc not in changed and doc not in added
-            and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc, _for_print())))]
+    return [
+        doc
+        for doc in env.found_docs
+        if doc not in changed
+        and doc not in added
+        and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc, _for_print())))
+    ]
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -141,19 +148,22 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
     from ..paths import Project
 
     config.html_static_path = [*config.html_static_path, str(STATIC)]
-    config.myst_substitutions = {**(config.myst_substitutions or {}),
-                                 "edition": status(Project(Path(app.srcdir))).label()}
+    config.myst_substitutions = {
+        **(config.myst_substitutions or {}),
+        "edition": status(Project(Path(app.srcdir))).label(),
+    }
 
 
-def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                         doctree: Any) -> None:
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     """Drop repeated scripts: sphinx-thebe registers its inline settings once per read phase, and the
     second copy re-declares a constant, which is an error in every reader's console."""
     seen: set[tuple[str, str]] = set()
     kept = []
     for script in context.get("script_files", []):
-        ident = (str(getattr(script, "filename", script) or ""),  # None and "" both mean an inline script
-                 str(getattr(script, "attributes", {}).get("body", "")))
+        ident = (
+            str(getattr(script, "filename", script) or ""),  # None and "" both mean an inline script
+            str(getattr(script, "attributes", {}).get("body", "")),
+        )
         if ident not in seen:
             seen.add(ident)
             kept.append(script)

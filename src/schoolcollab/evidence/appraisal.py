@@ -6,6 +6,7 @@ comes from. Non-empirical works say ``not_applicable`` and works the source docu
 ``not_reported``. This module turns the blocks into tables and into the limitation level of each study that
 the methodological-limitations component of a rating reads.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from .codebook import NOT_APPRAISED, Codebook
-
 from .rating_rules import CONCERN_WEIGHT, NOT_A_STUDY, STUDY_LIMITATIONS
 
 APPRAISAL_COLUMNS = ["key", "criterion", "applies_to", "judgement", "reason", "where"]
@@ -29,8 +29,16 @@ def appraisal_rows(records: list[dict[str, Any]], codebook: Codebook) -> pd.Data
             continue
         for criterion, attrs in criteria.items():
             judged = block[criterion]
-            rows.append({"key": rec["key"], "criterion": criterion, "applies_to": attrs["applies_to"],
-                         "judgement": judged["judgement"], "reason": judged["reason"], "where": judged["where"]})
+            rows.append(
+                {
+                    "key": rec["key"],
+                    "criterion": criterion,
+                    "applies_to": attrs["applies_to"],
+                    "judgement": judged["judgement"],
+                    "reason": judged["reason"],
+                    "where": judged["where"],
+                }
+            )
     return pd.DataFrame(rows, columns=APPRAISAL_COLUMNS)
 
 
@@ -64,10 +72,18 @@ def study_limitations(appraisals: pd.DataFrame, status: dict[str, str], effects:
 def appraisal_summary(appraisals: pd.DataFrame, status: dict[str, str], codebook: Codebook) -> dict[str, str]:
     """Bib key -> one line for the explorer, e.g. 'independence: partly; comparison: no; …'."""
     labels = {j: codebook.label("judgements", j).lower() for j in codebook.ids("judgements")}
-    out = {key: ("not applicable (not a study)" if state == "not_applicable"
-                 else "not appraisable: the source documents do not describe the work")
-           for key, state in status.items() if state in NOT_APPRAISED}
+    out = {
+        key: (
+            "not applicable (not a study)"
+            if state == "not_applicable"
+            else "not appraisable: the source documents do not describe the work"
+        )
+        for key, state in status.items()
+        if state in NOT_APPRAISED
+    }
     for key, rows in appraisals.groupby("key", sort=False):
-        out[str(key)] = "; ".join(f"{codebook.label('appraisal_criteria', c)}: {labels[j]}"
-                                  for c, j in zip(rows["criterion"], rows["judgement"]))
+        out[str(key)] = "; ".join(
+            f"{codebook.label('appraisal_criteria', c)}: {labels[j]}"
+            for c, j in zip(rows["criterion"], rows["judgement"], strict=False)
+        )
     return out

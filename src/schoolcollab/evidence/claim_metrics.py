@@ -3,6 +3,7 @@
 Everything here is a fact about the evidence (who wrote what, which study fits which scope); the
 thresholds that turn these facts into concerns live in :mod:`schoolcollab.evidence.rating_rules`.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,12 @@ def author_ids(author_field: str) -> list[str]:
     return out
 
 
-def independent_groups(keys: list[str], authors: dict[str, str], rule: str = "shared_author",
-                       programmes: dict[str, str | None] | None = None) -> list[list[str]]:
+def independent_groups(
+    keys: list[str],
+    authors: dict[str, str],
+    rule: str = "shared_author",
+    programmes: dict[str, str | None] | None = None,
+) -> list[list[str]]:
     """The keys grouped into independent teams.
 
     ``shared_author``: two works are by the same team when any author appears in both author lists, or
@@ -118,8 +123,14 @@ def share(part: int, whole: int) -> Fraction:
     return Fraction(part, whole) if whole else Fraction(0)
 
 
-def claim_evidence(links: pd.DataFrame, sources: dict[str, dict[str, Any]], authors: dict[str, str],
-                   limitation: dict[str, str], scope: dict[str, Any], independence: str) -> ClaimEvidence:
+def claim_evidence(
+    links: pd.DataFrame,
+    sources: dict[str, dict[str, Any]],
+    authors: dict[str, str],
+    limitation: dict[str, str],
+    scope: dict[str, Any],
+    independence: str,
+) -> ClaimEvidence:
     """The facts of one claim: ``links`` are its rows of the evidence table; ``sources`` bib key -> the
     record's tier, countries, phases, families and year; ``limitation`` bib key -> study limitation level."""
     stance = links["stance"].value_counts()
@@ -127,11 +138,14 @@ def claim_evidence(links: pd.DataFrame, sources: dict[str, dict[str, Any]], auth
     bearing = list(dict.fromkeys(links.loc[links["stance"].isin(BEARING), "key"]))
     unknown = {"tier": "unknown", "countries": (), "phases": (), "families": (), "year": None}
     rec = {k: sources.get(k, unknown) for k in bearing}
-    studies = [k for k in bearing if rec[k]["tier"] in EMPIRICAL_TIERS or limitation.get(k, "not a study") != "not a study"]
+    studies = [
+        k for k in bearing if rec[k]["tier"] in EMPIRICAL_TIERS or limitation.get(k, "not a study") != "not a study"
+    ]
     programmes = {k: rec[k].get("programme") for k in bearing}
     groups = independent_groups(studies, authors, independence, programmes)
-    comparative = independent_groups([k for k in studies if rec[k]["tier"] == "comparative"], authors, independence,
-                                     programmes)
+    comparative = independent_groups(
+        [k for k in studies if rec[k]["tier"] == "comparative"], authors, independence, programmes
+    )
     lim = {k: limitation.get(k, "not a study") for k in bearing}
     fit = {k: fit_to_scope(rec[k], scope) for k in bearing}
     n = len(bearing)

@@ -1,4 +1,5 @@
 """The claim ledger (``data/findings.yaml``): each key finding and concluding point with its evidence."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,9 @@ import jsonschema
 import pandas as pd
 
 from ..errors import Problems, did_you_mean
+from ..validation import describe, error_line, schema_errors
 from ..yamlio import line_of, load_yaml
 from .codebook import Codebook
-from .records import describe, error_line, schema_errors
 
 EVIDENCE_COLUMNS = ["claim", "key", "stance", "why", "via"]
 
@@ -30,14 +31,23 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: set[str], problems: Pr
     seen: set[str] = set()
     for i, claim in enumerate(raw["claims"]):
         if claim["id"] in seen:
-            problems.add(path, f"claim id '{claim['id']}' is used twice", field=f"claims[{i}].id",
-                         line=line_of(path, ["claims", i, "id"]), expected="a unique id")
+            problems.add(
+                path,
+                f"claim id '{claim['id']}' is used twice",
+                field=f"claims[{i}].id",
+                line=line_of(path, ["claims", i, "id"]),
+                expected="a unique id",
+            )
         seen.add(claim["id"])
         for j, ev in enumerate(claim["evidence"]):
             if ev["key"] not in bib_keys:
-                problems.add(path, f"source '{ev['key']}' is not in references.bib{did_you_mean(ev['key'], bib_keys)}",
-                             field=f"claims[{i}].evidence[{j}].key",
-                             line=line_of(path, ["claims", i, "evidence", j, "key"]), expected="a bib key")
+                problems.add(
+                    path,
+                    f"source '{ev['key']}' is not in references.bib{did_you_mean(ev['key'], bib_keys)}",
+                    field=f"claims[{i}].evidence[{j}].key",
+                    line=line_of(path, ["claims", i, "evidence", j, "key"]),
+                    expected="a bib key",
+                )
     return raw["claims"]
 
 
@@ -52,8 +62,11 @@ def claim_tables(claims: list[dict[str, Any]], findings: pd.DataFrame) -> tuple[
         [{k: c[k] for k in ("id", "kind", "theme", "statement", "scope")} for c in claims],
         columns=["id", "kind", "theme", "statement", "scope"],
     )
-    rows = [{"claim": c["id"], "key": ev["key"], "stance": ev["stance"], "why": ev.get("why", ""), "via": "ledger"}
-            for c in claims for ev in c["evidence"]]
+    rows = [
+        {"claim": c["id"], "key": ev["key"], "stance": ev["stance"], "why": ev.get("why", ""), "via": "ledger"}
+        for c in claims
+        for ev in c["evidence"]
+    ]
     linked = {(r["claim"], r["key"]) for r in rows}
     for f in findings.itertuples(index=False):
         for claim_id, stance in f.claims:
@@ -63,17 +76,21 @@ def claim_tables(claims: list[dict[str, Any]], findings: pd.DataFrame) -> tuple[
     return claim_df, pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
-def check_claim_links(path_of: dict[str, Path], findings: pd.DataFrame, claim_ids: set[str], problems: Problems) -> None:
+def check_claim_links(
+    path_of: dict[str, Path], findings: pd.DataFrame, claim_ids: set[str], problems: Problems
+) -> None:
     """Every claim a source record links to must exist in the ledger."""
     for f in findings.itertuples(index=False):
         for claim_id, _ in f.claims:
             if claim_id not in claim_ids:
                 path = path_of[f.key]
-                problems.add(path, f"claim '{claim_id}' is not in data/findings.yaml"
-                             f"{did_you_mean(claim_id, claim_ids)}",
-                             field=f"findings[{f.finding}].claims",
-                             line=line_of(path, ["findings", f.finding, "claims"]),
-                             expected="the id of a claim in the ledger")
+                problems.add(
+                    path,
+                    f"claim '{claim_id}' is not in data/findings.yaml{did_you_mean(claim_id, claim_ids)}",
+                    field=f"findings[{f.finding}].claims",
+                    line=line_of(path, ["findings", f.finding, "claims"]),
+                    expected="the id of a claim in the ledger",
+                )
 
 
 def check_raw_claim_links(invalid: list[tuple[Path, Any]], claim_ids: set[str], problems: Problems) -> None:
@@ -86,7 +103,10 @@ def check_raw_claim_links(invalid: list[tuple[Path, Any]], claim_ids: set[str], 
             for j, link in enumerate(links if isinstance(links, list) else []):
                 claim_id = link.get("id") if isinstance(link, dict) else None
                 if isinstance(claim_id, str) and claim_id not in claim_ids:
-                    problems.add(path, f"claim '{claim_id}' is not in data/findings.yaml"
-                                 f"{did_you_mean(claim_id, claim_ids)}", field=f"findings[{i}].claims",
-                                 line=line_of(path, ["findings", i, "claims", j, "id"]),
-                                 expected="the id of a claim in the ledger")
+                    problems.add(
+                        path,
+                        f"claim '{claim_id}' is not in data/findings.yaml{did_you_mean(claim_id, claim_ids)}",
+                        field=f"findings[{i}].claims",
+                        line=line_of(path, ["findings", i, "claims", j, "id"]),
+                        expected="the id of a claim in the ledger",
+                    )

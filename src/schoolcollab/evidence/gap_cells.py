@@ -4,6 +4,7 @@ The interactive map on the web filters in the browser; this module states the sa
 so the tests can check what the page lists against the synthesis, and so the map's meaning (which
 source counts in which cell) is written once here and mirrored, not invented, in the page's script.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ def gap_map_rows(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     crosses (not 'context'), each joined to every family its source studied."""
     joined = findings_by_family(tables)
     joined = joined[joined["theme"].isin(map_themes(codebook))]
-    return (joined[["theme", "family", "key", "direction"]].drop_duplicates()
-            .sort_values(["theme", "family", "key", "direction"], ignore_index=True))
+    return (
+        joined[["theme", "family", "key", "direction"]]
+        .drop_duplicates()
+        .sort_values(["theme", "family", "key", "direction"], ignore_index=True)
+    )
 
 
 def map_themes(codebook: Codebook) -> list[str]:
@@ -60,8 +64,9 @@ def map_families(tables: SourceTables, codebook: Codebook) -> list[str]:
     return [f for f in [*codebook.ids("families"), UNSPECIFIED] if f in used]
 
 
-def gap_map_cells(tables: SourceTables, codebook: Codebook, keep: GapFilter = GapFilter(),
-                  weak_below: int = WEAK_BELOW) -> pd.DataFrame:
+def gap_map_cells(
+    tables: SourceTables, codebook: Codebook, keep: GapFilter = GapFilter(), weak_below: int = WEAK_BELOW
+) -> pd.DataFrame:
     """Every cell of the map with the sources that count in it once ``keep`` is applied.
 
     Columns: theme, family, keys (sorted tuple), sources, empirical_sources (appraised studies),
@@ -82,7 +87,15 @@ def gap_map_cells(tables: SourceTables, codebook: Codebook, keep: GapFilter = Ga
             keys = by_cell.get((theme, family), ())
             empirical = sum(src.at[k, "appraisal"] == "appraised" for k in keys)
             comparative = sum(src.at[k, "tier"] == "comparative" for k in keys)
-            out.append({"theme": theme, "family": family, "keys": keys, "sources": len(keys),
-                        "empirical_sources": empirical, "comparative_sources": comparative,
-                        "status": cell_status(len(keys), empirical, weak_below)})
+            out.append(
+                {
+                    "theme": theme,
+                    "family": family,
+                    "keys": keys,
+                    "sources": len(keys),
+                    "empirical_sources": empirical,
+                    "comparative_sources": comparative,
+                    "status": cell_status(len(keys), empirical, weak_below),
+                }
+            )
     return pd.DataFrame(out)

@@ -7,6 +7,7 @@ about effects also need comparative designs, in the spirit of the Education Endo
 The thresholds are this book's own choices; :mod:`schoolcollab.evidence.sensitivity` shows what changes
 under other reasonable choices.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -62,7 +63,7 @@ class Rule:
     def condition(self) -> str:
         return f"{METRICS[self.metric]} {OPS[self.op]} {self.threshold}"
 
-    def shifted(self, direction: int) -> "Rule":
+    def shifted(self, direction: int) -> Rule:
         """The rule made stricter (``direction`` +1: it fires more often) or looser (-1)."""
         if self.metric.endswith("_studies"):  # counts: one study more or fewer
             return replace(self, threshold=Fraction(max(0, int(self.threshold) + direction)))
@@ -152,8 +153,10 @@ class Method:
     def caps(self) -> tuple[Cap, ...]:
         if not self.shift:
             return CAPS
-        return tuple(replace(c, threshold=Rule(c.id, "", "", c.metric, c.op, c.threshold).shifted(self.shift).threshold)
-                     for c in CAPS)
+        return tuple(
+            replace(c, threshold=Rule(c.id, "", "", c.metric, c.op, c.threshold).shifted(self.shift).threshold)
+            for c in CAPS
+        )
 
 
 MAIN = Method("main", "As rated in this book")
@@ -167,16 +170,34 @@ ALTERNATIVES = (
 
 def component_rules_table(method: Method = MAIN) -> pd.DataFrame:
     """The component rules as the book prints them."""
-    return pd.DataFrame([{"Rule": r.id, "Component": COMPONENTS[r.component], "At least": f"{r.concern} concerns",
-                          "When": r.condition()} for r in method.rules()])
+    return pd.DataFrame(
+        [
+            {
+                "Rule": r.id,
+                "Component": COMPONENTS[r.component],
+                "At least": f"{r.concern} concerns",
+                "When": r.condition(),
+            }
+            for r in method.rules()
+        ]
+    )
 
 
 def overall_rules_table(method: Method = MAIN) -> pd.DataFrame:
     """How the components make the overall confidence (from *high*), and the caps, as the book prints them."""
-    rows = [{"Rule": o.id, "Applies to": "every rated claim", "When": o.condition(),
-             "Effect": f"{o.steps} level{'s' if o.steps > 1 else ''} down"} for o in OVERALL]
-    rows += [{"Rule": c.id, "Applies to": c.applies_to, "When": c.condition(), "Effect": f"at most {c.at_most}"}
-             for c in method.caps()]
+    rows = [
+        {
+            "Rule": o.id,
+            "Applies to": "every rated claim",
+            "When": o.condition(),
+            "Effect": f"{o.steps} level{'s' if o.steps > 1 else ''} down",
+        }
+        for o in OVERALL
+    ]
+    rows += [
+        {"Rule": c.id, "Applies to": c.applies_to, "When": c.condition(), "Effect": f"at most {c.at_most}"}
+        for c in method.caps()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -185,12 +206,19 @@ def study_rules_table() -> pd.DataFrame:
     weights = ", ".join(f"{j.replace('_', ' ')} {w}" for j, w in CONCERN_WEIGHT.items())
     rows, above = [], None
     for floor, level in STUDY_LIMITATIONS:
-        span = f"at least {floor}" if above is None else (f"from {floor} to less than {above}" if floor else
-                                                        f"less than {above}")
-        rows.append({"Study limitations": level,
-                     "When the weights of the criteria that apply add up to": f"{span} ({weights})"})
+        span = (
+            f"at least {floor}"
+            if above is None
+            else (f"from {floor} to less than {above}" if floor else f"less than {above}")
+        )
+        rows.append(
+            {"Study limitations": level, "When the weights of the criteria that apply add up to": f"{span} ({weights})"}
+        )
         above = floor
-    rows.append({"Study limitations": NOT_A_STUDY,
-                 "When the weights of the criteria that apply add up to":
-                     "the work is not appraised: not a study, or not described in the source documents"})
+    rows.append(
+        {
+            "Study limitations": NOT_A_STUDY,
+            "When the weights of the criteria that apply add up to": "the work is not appraised: not a study, or not described in the source documents",
+        }
+    )
     return pd.DataFrame(rows)

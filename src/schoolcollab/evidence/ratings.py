@@ -5,6 +5,7 @@ Every concern names the rule that raised it and the facts that made it hold, so 
 rating; the book prints the same rule objects the computation reads (``rule_tables``), and a test checks
 that every rule applied is printed and every printed rule can apply.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,11 +16,25 @@ import pandas as pd
 from .appraisal import NOT_A_STUDY, study_limitations
 from .claim_metrics import ClaimEvidence, claim_evidence
 from .codebook import IMPACT_THEMES
-from .rating_rules import CONCERNS, COMPONENTS, LEVELS, OVERALL, MAIN, Method, Rule
+from .rating_rules import COMPONENTS, CONCERNS, LEVELS, MAIN, OVERALL, Method, Rule
 
-RATING_COLUMNS = ["claim", "kind", "theme", "sources", "supports", "mixed", "against", "studies", "independent",
-                  "comparative", "rating", "steps", *[c for comp in COMPONENTS for c in (comp, f"{comp}_why")],
-                  "applied", "reasons"]
+RATING_COLUMNS = [
+    "claim",
+    "kind",
+    "theme",
+    "sources",
+    "supports",
+    "mixed",
+    "against",
+    "studies",
+    "independent",
+    "comparative",
+    "rating",
+    "steps",
+    *[c for comp in COMPONENTS for c in (comp, f"{comp}_why")],
+    "applied",
+    "reasons",
+]
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,9 @@ class RatingInputs:
     labels: dict[str, str] = field(default_factory=dict)  # bib key -> short citation, for the reasons
 
 
-def source_facts(sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict[str, str]) -> dict[str, dict[str, Any]]:
+def source_facts(
+    sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict[str, str]
+) -> dict[str, dict[str, Any]]:
     """Bib key -> what the relevance, design and independence rules need to know of a coded source.
 
     ``commissioners``: bib key -> the institution or publisher of its entry; a report on a named initiative
@@ -45,9 +62,14 @@ def source_facts(sources: pd.DataFrame, types: pd.DataFrame, commissioners: dict
     facts = {}
     for r in sources.itertuples(index=False):
         named = r.initiative not in ("none", "not_reported") and commissioners.get(r.key)
-        facts[r.key] = {"tier": r.tier, "countries": tuple(r.countries), "phases": tuple(r.phases),
-                        "families": families.get(r.key, ()), "year": None if pd.isna(r.year) else int(r.year),
-                        "programme": f"{r.initiative} for {commissioners[r.key]}" if named else None}
+        facts[r.key] = {
+            "tier": r.tier,
+            "countries": tuple(r.countries),
+            "phases": tuple(r.phases),
+            "families": families.get(r.key, ()),
+            "year": None if pd.isna(r.year) else int(r.year),
+            "programme": f"{r.initiative} for {commissioners[r.key]}" if named else None,
+        }
     return facts
 
 
@@ -86,8 +108,9 @@ def _facts(metric: str, ce: ClaimEvidence, labels: dict[str, str]) -> str:
     raise KeyError(metric)
 
 
-def _component(component: str, rules: tuple[Rule, ...], ce: ClaimEvidence,
-               labels: dict[str, str] | None = None) -> tuple[str, str, list[str]]:
+def _component(
+    component: str, rules: tuple[Rule, ...], ce: ClaimEvidence, labels: dict[str, str] | None = None
+) -> tuple[str, str, list[str]]:
     """(concern level, reason, ids of the rules that fired) of one component."""
     labels = labels or {}
     mine = [r for r in rules if r.component == component]
@@ -104,20 +127,43 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
     rules = method.rules()
     limits = {}
     for effects in (False, True):
-        limits[effects] = (study_limitations(inputs.appraisals, inputs.status, effects) if method.appraisal else
-                           {k: ("minor" if s == "appraised" else NOT_A_STUDY) for k, s in inputs.status.items()})
+        limits[effects] = (
+            study_limitations(inputs.appraisals, inputs.status, effects)
+            if method.appraisal
+            else {k: ("minor" if s == "appraised" else NOT_A_STUDY) for k, s in inputs.status.items()}
+        )
     rows = []
     for claim in inputs.claims.itertuples(index=False):
         effects = claim.theme in IMPACT_THEMES
-        ce = claim_evidence(inputs.links[inputs.links["claim"] == claim.id], inputs.sources, inputs.authors,
-                            limits[effects], claim.scope, method.independence)
-        row: dict[str, Any] = {"claim": claim.id, "kind": claim.kind, "theme": claim.theme, "sources": ce.n_sources,
-                               "supports": ce.supports, "mixed": ce.mixed, "against": ce.against,
-                               "studies": len(ce.studies), "independent": len(ce.groups),
-                               "comparative": len(ce.comparative_groups)}
+        ce = claim_evidence(
+            inputs.links[inputs.links["claim"] == claim.id],
+            inputs.sources,
+            inputs.authors,
+            limits[effects],
+            claim.scope,
+            method.independence,
+        )
+        row: dict[str, Any] = {
+            "claim": claim.id,
+            "kind": claim.kind,
+            "theme": claim.theme,
+            "sources": ce.n_sources,
+            "supports": ce.supports,
+            "mixed": ce.mixed,
+            "against": ce.against,
+            "studies": len(ce.studies),
+            "independent": len(ce.groups),
+            "comparative": len(ce.comparative_groups),
+        }
         if claim.kind == "gap":
-            row.update({c: "not rated" for c in COMPONENTS}, **{f"{c}_why": "" for c in COMPONENTS},
-                       rating="gap", steps=0, applied=(), reasons="a gap is an absence of evidence: not rated")
+            row.update(
+                {c: "not rated" for c in COMPONENTS},
+                **{f"{c}_why": "" for c in COMPONENTS},
+                rating="gap",
+                steps=0,
+                applied=(),
+                reasons="a gap is an absence of evidence: not rated",
+            )
             rows.append(row)
             continue
         applied: list[str] = []
@@ -144,9 +190,15 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
                 if cap.holds(ce.metrics[cap.metric]) and level < LEVELS.index(cap.at_most):
                     level = LEVELS.index(cap.at_most)
                     applied.append(cap.id)
-                    said.append(f"{cap.id}: a claim about effects with {_facts(cap.metric, ce, inputs.labels)} "
-                                f"is at most {cap.at_most}")
-        row.update(rating=LEVELS[level], steps=steps, applied=tuple(applied),
-                   reasons="; ".join(said) if said else "no concerns that lower it")
+                    said.append(
+                        f"{cap.id}: a claim about effects with {_facts(cap.metric, ce, inputs.labels)} "
+                        f"is at most {cap.at_most}"
+                    )
+        row.update(
+            rating=LEVELS[level],
+            steps=steps,
+            applied=tuple(applied),
+            reasons="; ".join(said) if said else "no concerns that lower it",
+        )
         rows.append(row)
     return pd.DataFrame(rows, columns=RATING_COLUMNS)

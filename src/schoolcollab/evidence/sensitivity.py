@@ -4,6 +4,7 @@ Each alternative of :data:`~schoolcollab.evidence.rating_rules.ALTERNATIVES` re-
 the same engine (:func:`~schoolcollab.evidence.ratings.rate_claims`); a claim whose rating holds under every
 one of them is robust to the rating method.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -35,6 +36,13 @@ def sensitivity_counts(table: pd.DataFrame, methods: tuple[Method, ...] = ALTERN
     rows = []
     for m in methods:
         diff = table[m.id].map(rank) - table[MAIN.id].map(rank)
-        rows.append({"method": m.id, "label": m.label, "higher": int((diff < 0).sum()), "same": int((diff == 0).sum()),
-                     "lower": int((diff > 0).sum())})
+        rows.append(
+            {
+                "method": m.id,
+                "label": m.label,
+                "higher": int((diff < 0).sum()),
+                "same": int((diff == 0).sum()),
+                "lower": int((diff > 0).sum()),
+            }
+        )
     return pd.DataFrame(rows)

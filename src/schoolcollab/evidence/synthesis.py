@@ -3,6 +3,7 @@
 Each function takes the tidy tables of :class:`~schoolcollab.evidence.records.SourceTables` (and the
 codebook where labels or orders are needed) and returns a new DataFrame; nothing is cached or mutated.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,13 +28,16 @@ def evidence_matrix(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     """Theme × collaboration family: number of sources, of findings and of empirical sources (long form)."""
     joined = findings_by_family(tables)
     grouped = joined.groupby(["theme", "family"])
-    counts = pd.DataFrame({
-        "sources": grouped["key"].nunique(),
-        "findings": grouped.size(),
-        # an empirical study is an appraised record: the same definition as the ratings and the counts use
-        "empirical_sources": grouped.apply(lambda g: g.loc[g["appraisal"] == "appraised", "key"].nunique(),
-                                           include_groups=False),
-    })
+    counts = pd.DataFrame(
+        {
+            "sources": grouped["key"].nunique(),
+            "findings": grouped.size(),
+            # an empirical study is an appraised record: the same definition as the ratings and the counts use
+            "empirical_sources": grouped.apply(
+                lambda g: g.loc[g["appraisal"] == "appraised", "key"].nunique(), include_groups=False
+            ),
+        }
+    )
     themes = [t for t in codebook.ids("themes") if t != "context"]
     families = [*codebook.ids("families"), UNSPECIFIED]
     full = pd.MultiIndex.from_product([themes, families], names=["theme", "family"])
@@ -43,7 +47,8 @@ def evidence_matrix(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
 def matrix_wide(matrix: pd.DataFrame, value: str = "sources") -> pd.DataFrame:
     """The evidence matrix as a theme × family grid of ``value``."""
     return matrix.pivot(index="theme", columns="family", values=value).reindex(
-        index=matrix["theme"].unique(), columns=matrix["family"].unique())
+        index=matrix["theme"].unique(), columns=matrix["family"].unique()
+    )
 
 
 WEAK_BELOW = 2  # a cell resting on fewer empirical studies than this is a weak spot of the map
@@ -59,15 +64,22 @@ def cell_status(sources: int, empirical_sources: int, weak_below: int = WEAK_BEL
 def gap_map(matrix: pd.DataFrame, weak_below: int = WEAK_BELOW) -> pd.DataFrame:
     """Cells with no evidence, or only weak evidence (fewer than ``weak_below`` empirical sources)."""
     out = matrix.copy()
-    out["status"] = [cell_status(s, e, weak_below) for s, e in zip(out["sources"], out["empirical_sources"])]
+    out["status"] = [cell_status(s, e, weak_below) for s, e in zip(out["sources"], out["empirical_sources"], strict=False)]
     return out[out["status"] != "evidence"].reset_index(drop=True)
 
 
 def design_profile(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     """Number of sources by study design, in codebook order, with labels and tiers."""
     counts = tables.sources["design"].value_counts()
-    rows = [{"design": d, "label": codebook.label("designs", d), "tier": codebook.vocab["designs"][d]["tier"],
-             "sources": int(counts.get(d, 0))} for d in codebook.ids("designs")]
+    rows = [
+        {
+            "design": d,
+            "label": codebook.label("designs", d),
+            "tier": codebook.vocab["designs"][d]["tier"],
+            "sources": int(counts.get(d, 0)),
+        }
+        for d in codebook.ids("designs")
+    ]
     return pd.DataFrame(rows).query("sources > 0").reset_index(drop=True)
 
 
@@ -80,16 +92,26 @@ def year_profile(tables: SourceTables, bin_years: int = 5) -> pd.DataFrame:
     counts = start.value_counts().sort_index()
     full = range(int(counts.index.min()), int(counts.index.max()) + 1, bin_years)
     counts = counts.reindex(full, fill_value=0)
-    return pd.DataFrame({"period": [f"{s}–{s + bin_years - 1}" for s in counts.index], "start": list(counts.index),
-                         "sources": counts.to_numpy()})
+    return pd.DataFrame(
+        {
+            "period": [f"{s}–{s + bin_years - 1}" for s in counts.index],
+            "start": list(counts.index),
+            "sources": counts.to_numpy(),
+        }
+    )
 
 
 def country_profile(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     """Number of sources by country studied (a source can count for several)."""
     exploded = tables.sources[["key", "countries"]].explode("countries")
     counts = exploded.groupby("countries")["key"].nunique().sort_values(ascending=False)
-    return pd.DataFrame({"country": counts.index, "label": [codebook.label("countries", c) for c in counts.index],
-                         "sources": counts.to_numpy()})
+    return pd.DataFrame(
+        {
+            "country": counts.index,
+            "label": [codebook.label("countries", c) for c in counts.index],
+            "sources": counts.to_numpy(),
+        }
+    )
 
 
 def factor_frequency(tables: SourceTables, codebook: Codebook, kind: str) -> pd.DataFrame:
@@ -103,7 +125,9 @@ def factor_frequency(tables: SourceTables, codebook: Codebook, kind: str) -> pd.
     vocab = codebook.ids(kind)
     picked = f[((f["theme"] == theme) | (f["theme"] == "sustainability")) & f["factor"].isin(vocab)]
     grouped = picked.groupby("factor")
-    counts = pd.DataFrame({"sources": grouped["key"].nunique(), "findings": grouped.size()}).reindex(vocab, fill_value=0)
+    counts = pd.DataFrame({"sources": grouped["key"].nunique(), "findings": grouped.size()}).reindex(
+        vocab, fill_value=0
+    )
     counts["label"] = [codebook.label(kind, v) for v in counts.index]
     out = counts.rename_axis("factor").reset_index()[["factor", "label", "sources", "findings"]]
     return out.sort_values(["sources", "findings", "factor"], ascending=[False, False, True], ignore_index=True)
@@ -115,12 +139,19 @@ def impact_by_domain(tables: SourceTables, codebook: Codebook) -> pd.DataFrame:
     grouped = f.groupby(["domain", "direction"])["key"].nunique().rename("sources").reset_index()
     grouped["domain_label"] = [codebook.label("domains", d) for d in grouped["domain"]]
     order = {d: i for i, d in enumerate(codebook.ids("domains"))}
-    return grouped.sort_values(["domain", "direction"], key=lambda s: s.map(order) if s.name == "domain" else s,
-                               ignore_index=True)
+    return grouped.sort_values(
+        ["domain", "direction"], key=lambda s: s.map(order) if s.name == "domain" else s, ignore_index=True
+    )
 
 
-def sources_on(tables: SourceTables, *, theme: str | None = None, family: str | None = None,
-               domain: str | None = None, direction: str | None = None) -> pd.DataFrame:
+def sources_on(
+    tables: SourceTables,
+    *,
+    theme: str | None = None,
+    family: str | None = None,
+    domain: str | None = None,
+    direction: str | None = None,
+) -> pd.DataFrame:
     """The sources with at least one finding matching every given filter (for counts in running text)."""
     joined = findings_by_family(tables)
     for col, val in (("theme", theme), ("family", family), ("domain", domain), ("direction", direction)):
@@ -142,8 +173,13 @@ def evidence_base_counts(tables: SourceTables) -> dict[str, int]:
     studies = src[src["appraisal"] == "appraised"]
     named = ~studies["initiative"].isin(["none", "not_reported"])
     from_documents = src["seeds"].map(lambda seeds: any(k in SOURCE_DOCUMENTS for k in seeds))
-    return {"sources": len(src), "studies": len(studies), "comparative": int((src["tier"] == "comparative").sum()),
-            "initiative_studies": int((named | (studies["design"] == "evaluation_report")).sum()),
-            "not_studies": int((src["appraisal"] == "not_applicable").sum()),
-            "undescribed": int((src["appraisal"] == "not_reported").sum()),
-            "from_documents": int(from_documents.sum()), "from_elsewhere": int((~from_documents).sum())}
+    return {
+        "sources": len(src),
+        "studies": len(studies),
+        "comparative": int((src["tier"] == "comparative").sum()),
+        "initiative_studies": int((named | (studies["design"] == "evaluation_report")).sum()),
+        "not_studies": int((src["appraisal"] == "not_applicable").sum()),
+        "undescribed": int((src["appraisal"] == "not_reported").sum()),
+        "from_documents": int(from_documents.sum()),
+        "from_elsewhere": int((~from_documents).sum()),
+    }

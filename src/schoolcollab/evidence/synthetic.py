@@ -1,4 +1,5 @@
 """Valid synthetic source records, for scale benchmarks and property tests (never for the book)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,25 +18,36 @@ def synthetic_record(key: str, codebook: Codebook, rng: np.random.Generator, see
     findings = []
     for _ in range(int(rng.integers(1, 7))):
         theme = str(rng.choice(themes))
-        f: dict[str, Any] = {"theme": theme, "direction": str(rng.choice(codebook.ids("directions"))),
-                             "summary": "Synthetic finding.", "where": "synthetic"}
+        f: dict[str, Any] = {
+            "theme": theme,
+            "direction": str(rng.choice(codebook.ids("directions"))),
+            "summary": "Synthetic finding.",
+            "where": "synthetic",
+        }
         if theme in IMPACT_THEMES:
             f["domain"] = pick("domains")[0]
         elif theme in codebook.factor_vocab:
             f["factor"] = pick(codebook.factor_vocab[theme])[0]
         findings.append(f)
     return {
-        "key": key, "coded_from": [{"seed": seed_key, "sections": ["synthetic"]}],
-        "publication_type": "empirical", "design": pick("designs")[0], "aims": "Synthetic.",
+        "key": key,
+        "coded_from": [{"seed": seed_key, "sections": ["synthetic"]}],
+        "publication_type": "empirical",
+        "design": pick("designs")[0],
+        "aims": "Synthetic.",
         "sample": {"description": "synthetic", "unit": "schools", "size": int(rng.integers(1, 500))},
-        "country": pick("countries"), "phase": pick("phases", 2), "formality": pick("formality")[0],
+        "country": pick("countries"),
+        "phase": pick("phases", 2),
+        "formality": pick("formality")[0],
         "collaboration_types": pick("collaboration_types", int(rng.integers(1, 4))),
-        "initiative": "not_reported", "findings": findings,
+        "initiative": "not_reported",
+        "findings": findings,
     }
 
 
-def write_synthetic_base(dest: Path, n: int, codebook: Codebook, rng: np.random.Generator,
-                         seed_key: str = "seed2015review") -> list[str]:
+def write_synthetic_base(
+    dest: Path, n: int, codebook: Codebook, rng: np.random.Generator, seed_key: str = "seed2015review"
+) -> list[str]:
     """Write ``n`` records into ``dest`` (a sources folder) and return their keys (for a matching .bib)."""
     dest.mkdir(parents=True, exist_ok=True)
     keys = []

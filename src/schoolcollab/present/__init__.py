@@ -1,27 +1,103 @@
 """Tables and figures for the chapters: one short call each, one look for the whole book."""
-from .confidence_views import (appraisal_table, claim_box, rating_facts, ratings_table, rules_tables,
-                               sensitivity_summary, sensitivity_table)
-from .evidence_views import (case_partnerships_table, factor_figure, factor_table, gap_map_figure,
-                             gaps_table, impact_figure, processes_by_type, processes_table, profile_figure, section_label,
-                             summary_markdown, typologies_table)
-from .edition_views import added_evidence, changed_cells_table, changed_claims_table, changed_sources_table, history_table
+
 from .cite_view import cite_box
+from .confidence_views import (
+    appraisal_table,
+    claim_box,
+    rating_facts,
+    ratings_table,
+    rules_tables,
+    sensitivity_summary,
+    sensitivity_table,
+)
 from .downloads import downloads_list
+from .edition_views import (
+    added_evidence,
+    changed_cells_table,
+    changed_claims_table,
+    changed_sources_table,
+    history_table,
+)
+from .evidence_views import (
+    case_partnerships_table,
+    factor_figure,
+    factor_table,
+    gap_map_figure,
+    gaps_table,
+    impact_figure,
+    processes_by_type,
+    processes_table,
+    profile_figure,
+    section_label,
+    summary_markdown,
+    typologies_table,
+)
 from .explorer import claims_explorer, sources_explorer
 from .gap_map_view import interactive_gap_map
 from .prisma_views import prisma_figure
 from .provenance_view import inputs_table, simulated_results_table, versions_table
+from .review_tables import (
+    databases_table,
+    glossary_table,
+    initiatives_table,
+    initiatives_timeline,
+    roles_table,
+    screening_table,
+    search_strings_table,
+    selection_flow,
+    supplementary_table,
+    template_table,
+)
 from .style import listing, markdown_text
-from .review_tables import (databases_table, glossary_table, initiatives_table, initiatives_timeline,
-                            roles_table, screening_table, search_strings_table, selection_flow, supplementary_table, template_table)
 
-__all__ = ["case_partnerships_table", "claim_box", "databases_table", "factor_figure", "factor_table",
-           "gap_map_figure", "gaps_table", "interactive_gap_map", "glossary_table", "impact_figure", "initiatives_table",
-           "initiatives_timeline", "processes_by_type", "processes_table", "profile_figure", "ratings_table", "roles_table", "screening_table", "search_strings_table", "selection_flow",
-           "supplementary_table", "template_table", "typologies_table", "rules_tables", "section_label",
-           "appraisal_table", "rating_facts", "sensitivity_summary", "sensitivity_table",
-           "summary_markdown", "added_evidence", "changed_cells_table", "changed_claims_table", "changed_sources_table", "history_table", "claims_explorer", "sources_explorer", "prisma_figure", "interactive_library",
-           "cite_box", "downloads_list", "inputs_table", "simulated_results_table", "versions_table", "listing", "markdown_text"]
+__all__ = [
+    "case_partnerships_table",
+    "claim_box",
+    "databases_table",
+    "factor_figure",
+    "factor_table",
+    "gap_map_figure",
+    "gaps_table",
+    "interactive_gap_map",
+    "glossary_table",
+    "impact_figure",
+    "initiatives_table",
+    "initiatives_timeline",
+    "processes_by_type",
+    "processes_table",
+    "profile_figure",
+    "ratings_table",
+    "roles_table",
+    "screening_table",
+    "search_strings_table",
+    "selection_flow",
+    "supplementary_table",
+    "template_table",
+    "typologies_table",
+    "rules_tables",
+    "section_label",
+    "appraisal_table",
+    "rating_facts",
+    "sensitivity_summary",
+    "sensitivity_table",
+    "summary_markdown",
+    "added_evidence",
+    "changed_cells_table",
+    "changed_claims_table",
+    "changed_sources_table",
+    "history_table",
+    "claims_explorer",
+    "sources_explorer",
+    "prisma_figure",
+    "interactive_library",
+    "cite_box",
+    "downloads_list",
+    "inputs_table",
+    "simulated_results_table",
+    "versions_table",
+    "listing",
+    "markdown_text",
+]
 
 
 def interactive_library() -> "InteractiveLibrary":

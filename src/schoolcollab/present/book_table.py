@@ -5,6 +5,7 @@ Cells are formatted to text once, here, so both editions show the same values. E
 came from the author's data is escaped for the output it lands in: a source title holding
 ``<script>`` or ``{cite}`` is shown as those characters, never run or parsed.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,9 +18,21 @@ import pandas as pd
 from .style import stable_id
 
 LATEX_MIME = "application/vnd.schoolcollab.latex-table"  # rendered raw by build.latex, print builders only
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-                   "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-                   "\n": " ", "\r": " ", "\t": " "}
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "\n": " ",
+    "\r": " ",
+    "\t": " ",
+}
 _LATEX_RE = re.compile("|".join(map(re.escape, _LATEX_SPECIALS)))
 WRAP_AT = 28  # a column whose longest cell is longer than this wraps on paper
 
@@ -69,20 +82,26 @@ class BookTable:
         head = self._html_head(cols)
         body = []
         for row in self.text.itertuples(index=False):
-            cells = "".join(f"<td{self._html_class(v)}{self._html_style(c)}>{html.escape(v)}</td>"
-                            for c, v in zip(cols, row))
+            cells = "".join(
+                f"<td{self._html_class(v)}{self._html_style(c)}>{html.escape(v)}</td>" for c, v in zip(cols, row, strict=False)
+            )
             body.append(f"<tr>{cells}</tr>")
         size = ' style="font-size:0.85em"' if self.small else ""
-        return (f'<table id="T_{ident}" class="sc-table"{size}>\n<thead>\n{head}</thead>\n'
-                f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n")
+        return (
+            f'<table id="T_{ident}" class="sc-table"{size}>\n<thead>\n{head}</thead>\n'
+            f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n"
+        )
 
     def _html_head(self, cols: list[Any]) -> str:
         if isinstance(self.data.columns, pd.MultiIndex):
             rows = []
             for level in range(self.data.columns.nlevels):
-                cells = "".join(f'<th colspan="{n}" scope="colgroup">{html.escape(str(label))}</th>' if n > 1
-                                else f'<th scope="col">{html.escape(str(label))}</th>'
-                                for label, n in _runs([c[level] for c in cols]))
+                cells = "".join(
+                    f'<th colspan="{n}" scope="colgroup">{html.escape(str(label))}</th>'
+                    if n > 1
+                    else f'<th scope="col">{html.escape(str(label))}</th>'
+                    for label, n in _runs([c[level] for c in cols])
+                )
                 rows.append(f"<tr>{cells}</tr>\n")
             return "".join(rows)
         return "<tr>" + "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in cols) + "</tr>\n"
@@ -106,18 +125,32 @@ class BookTable:
     def to_latex(self) -> str:
         """A long table that breaks across pages, repeats its header and fits the text width."""
         cols = list(self.text.columns)
-        wraps = [c in self.wrap or self.text[c].str.len().max() > WRAP_AT for c in cols] if len(self.text) else \
-            [False] * len(cols)
-        spec = "".join(">{\\raggedright\\arraybackslash}X" if w else ("r" if c in self.right else "l")
-                       for c, w in zip(cols, wraps))
+        wraps = (
+            [c in self.wrap or self.text[c].str.len().max() > WRAP_AT for c in cols]
+            if len(self.text)
+            else [False] * len(cols)
+        )
+        spec = "".join(
+            ">{\\raggedright\\arraybackslash}X" if w else ("r" if c in self.right else "l") for c, w in zip(cols, wraps, strict=False)
+        )
         env = "xltabular" if any(wraps) else "longtable"
         size = "\\footnotesize" if self.small or len(cols) > 4 else "\\small"
         head = self._latex_head(cols)
-        lines = [f"{{{size}\\setlength{{\\tabcolsep}}{{4pt}}",
-                 f"\\begin{{{env}}}" + ("{\\linewidth}" if env == "xltabular" else "") + f"{{{spec}}}",
-                 "\\toprule", head, "\\midrule", "\\endfirsthead",
-                 f"\\multicolumn{{{len(cols)}}}{{l}}{{\\emph{{(continued)}}}}\\\\", "\\toprule", head, "\\midrule",
-                 "\\endhead", "\\bottomrule", "\\endlastfoot"]
+        lines = [
+            f"{{{size}\\setlength{{\\tabcolsep}}{{4pt}}",
+            f"\\begin{{{env}}}" + ("{\\linewidth}" if env == "xltabular" else "") + f"{{{spec}}}",
+            "\\toprule",
+            head,
+            "\\midrule",
+            "\\endfirsthead",
+            f"\\multicolumn{{{len(cols)}}}{{l}}{{\\emph{{(continued)}}}}\\\\",
+            "\\toprule",
+            head,
+            "\\midrule",
+            "\\endhead",
+            "\\bottomrule",
+            "\\endlastfoot",
+        ]
         for row in self.text.itertuples(index=False):
             lines.append(" & ".join(latex_escape(v) for v in row) + " \\\\")
         lines += [f"\\end{{{env}}}", "}"]
@@ -127,8 +160,12 @@ class BookTable:
         if isinstance(self.data.columns, pd.MultiIndex):
             rows = []
             for level in range(self.data.columns.nlevels):
-                cells = [f"\\multicolumn{{{n}}}{{c}}{{\\textbf{{{latex_escape(str(label))}}}}}" if n > 1
-                         else f"\\textbf{{{latex_escape(str(label))}}}" for label, n in _runs([c[level] for c in cols])]
+                cells = [
+                    f"\\multicolumn{{{n}}}{{c}}{{\\textbf{{{latex_escape(str(label))}}}}}"
+                    if n > 1
+                    else f"\\textbf{{{latex_escape(str(label))}}}"
+                    for label, n in _runs([c[level] for c in cols])
+                ]
                 rows.append(" & ".join(cells) + " \\\\")
             return "\n".join(rows)
         return " & ".join(f"\\textbf{{{latex_escape(str(c))}}}" for c in cols) + " \\\\"
@@ -152,9 +189,16 @@ def _runs(labels: list[Any]) -> list[tuple[Any, int]]:
     return runs
 
 
-def table(frame: pd.DataFrame, *, wrap: tuple[str, ...] = (), widths: dict[str, str] | None = None,
-          right: tuple[str, ...] = (), small: bool = False) -> BookTable:
+def table(
+    frame: pd.DataFrame,
+    *,
+    wrap: tuple[str, ...] = (),
+    widths: dict[str, str] | None = None,
+    right: tuple[str, ...] = (),
+    small: bool = False,
+) -> BookTable:
     """The book's static table: no index, text left-aligned, ``wrap`` columns wrapped on paper,
     ``right`` columns (numbers) right-aligned, ``small`` for dense tables."""
-    return BookTable(frame.reset_index(drop=True), wrap=tuple(wrap), widths=dict(widths or {}), right=tuple(right),
-                     small=small)
+    return BookTable(
+        frame.reset_index(drop=True), wrap=tuple(wrap), widths=dict(widths or {}), right=tuple(right), small=small
+    )

@@ -1,4 +1,5 @@
 """Tables and figures of the evidence base: gap map, profiles, factors, impact, claims."""
+
 from __future__ import annotations
 
 import textwrap
@@ -10,6 +11,7 @@ import pandas as pd
 from ..bib import short_citation
 from ..evidence import synthesis as syn
 from ..load import Evidence
+
 if TYPE_CHECKING:  # IPython only when a box is drawn (inside a kernel); matplotlib only for figures
     from IPython.display import Markdown
     from matplotlib.figure import Figure
@@ -28,12 +30,19 @@ def gap_map_figure(ev: Evidence) -> Figure:
     grid = syn.matrix_wide(matrix, "sources")
     grid = grid.loc[:, grid.sum(axis=0) > 0]
     grid.index = [ev.codebook.label("themes", t) for t in grid.index]
-    grid.columns = [textwrap.fill(ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"), 16,
-                                  break_long_words=False, break_on_hyphens=False)
-                    for f in grid.columns]
+    grid.columns = [
+        textwrap.fill(
+            ev.codebook.vocab["families"].get(f, {}).get("label", "Type not stated"),
+            16,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for f in grid.columns
+    ]
     fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(grid) + 2.6))
-    sns.heatmap(grid, cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6},
-                linewidths=0.5, linecolor="white", ax=ax)
+    sns.heatmap(
+        grid, cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6}, linewidths=0.5, linecolor="white", ax=ax
+    )
     label_cells(ax, ax.collections[0], grid)  # not seaborn's annot: its text colours fail WCAG contrast
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -103,9 +112,13 @@ def profile_figure(ev: Evidence) -> Figure:
 def gaps_table(ev: Evidence) -> BookTable:
     merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
     merged = merged[merged["kind"] == "gap"]
-    frame = pd.DataFrame({"Gap": merged["statement"],
-                          "Area": [ev.codebook.label("themes", t) for t in merged["theme"]],
-                          "Sources that touch it": merged["sources"]})
+    frame = pd.DataFrame(
+        {
+            "Gap": merged["statement"],
+            "Area": [ev.codebook.label("themes", t) for t in merged["theme"]],
+            "Sources that touch it": merged["sources"],
+        }
+    )
     return table(frame, wrap=("Gap",))
 
 
@@ -113,9 +126,15 @@ def factor_table(ev: Evidence, kind: str) -> BookTable:
     freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
     freq = freq[freq["sources"] > 0]
     keys = ev.findings[ev.findings["factor"].isin(freq["factor"])].groupby("factor")["key"].unique()
-    frame = pd.DataFrame({"Factor": freq["label"], "Sources": freq["sources"],
-                          "Reported by": ["; ".join(sorted(short_citation(ev.bib, k) for k in keys.get(f, [])))
-                                          for f in freq["factor"]]})
+    frame = pd.DataFrame(
+        {
+            "Factor": freq["label"],
+            "Sources": freq["sources"],
+            "Reported by": [
+                "; ".join(sorted(short_citation(ev.bib, k) for k in keys.get(f, []))) for f in freq["factor"]
+            ],
+        }
+    )
     return table(frame, wrap=("Reported by",))
 
 
@@ -126,28 +145,35 @@ def typologies_table(ev: Evidence) -> BookTable:
     for typ in ("chapman_muijs", "lindsay", "hill", "woods"):
         sub = types[types["typology"] == typ]
         columns[ev.codebook.vocab["typologies"][typ]["label"]] = [
-            f"{r.label}: {r.definition}" for r in sub.itertuples()]
+            f"{r.label}: {r.definition}" for r in sub.itertuples()
+        ]
     depth = max(map(len, columns.values()))
     frame = pd.DataFrame({k: v + [""] * (depth - len(v)) for k, v in columns.items()})
     return table(frame, wrap=tuple(frame.columns))
 
 
 def case_partnerships_table(partnerships: pd.DataFrame) -> BookTable:
-    frame = pd.DataFrame({
-        "Partnership": partnerships["partnership"],
-        "Supporting school": partnerships["supporting_school"],
-        "Supported school": partnerships["supported_school"],
-        "Type": partnerships["type"].fillna("not assignable"),
-    })
+    frame = pd.DataFrame(
+        {
+            "Partnership": partnerships["partnership"],
+            "Supporting school": partnerships["supporting_school"],
+            "Supported school": partnerships["supported_school"],
+            "Type": partnerships["type"].fillna("not assignable"),
+        }
+    )
     return table(frame)
 
 
-PROCESS_KIND_TITLES = {"activity": "What partnerships did", "condition": "What made them work",
-                       "difficulty": "What got in the way"}
+PROCESS_KIND_TITLES = {
+    "activity": "What partnerships did",
+    "condition": "What made them work",
+    "difficulty": "What got in the way",
+}
 
 
 def processes_table(processes: pd.DataFrame) -> BookTable:
     """The case-study processes grouped by kind, each with the partnerships (and their type) it was seen in."""
+
     def seen_in(row: pd.Series) -> str:
         if not isinstance(row["partnerships"], list):
             return "no partnership named"
@@ -155,14 +181,17 @@ def processes_table(processes: pd.DataFrame) -> BookTable:
 
     order = {kind: i for i, kind in enumerate(PROCESS_KIND_TITLES)}
     ranked = processes.assign(_rank=processes["reported_as"].map(order)).sort_values("_rank", kind="stable")
-    frame = pd.DataFrame({
-        # the group title on its first row only, as a sub-heading
-        "Reported as": ranked["reported_as"].map(PROCESS_KIND_TITLES).where(
-            ranked["reported_as"].ne(ranked["reported_as"].shift()), ""),
-        "Process": ranked["label"],
-        "What the study describes": ranked["description"],
-        "Partnerships": ranked.apply(seen_in, axis=1),
-    })
+    frame = pd.DataFrame(
+        {
+            # the group title on its first row only, as a sub-heading
+            "Reported as": ranked["reported_as"]
+            .map(PROCESS_KIND_TITLES)
+            .where(ranked["reported_as"].ne(ranked["reported_as"].shift()), ""),
+            "Process": ranked["label"],
+            "What the study describes": ranked["description"],
+            "Partnerships": ranked.apply(seen_in, axis=1),
+        }
+    )
     return table(frame, wrap=("What the study describes",), widths={"What the study describes": "22em"})
 
 
@@ -172,9 +201,14 @@ def processes_by_type(processes: pd.DataFrame) -> dict[str, int]:
     return {t: int(listed.map(lambda types: t in types).sum()) for t in ("I", "II", "III")}
 
 
-GROUP_TITLES = {"context": "Scope and evidence base", "structure": "Structure: type, leadership, management, governance",
-                "impact": "Impact", "formation": "Formation: drivers and conditions",
-                "challenges": "Challenges", "sustainability": "Sustainability"}
+GROUP_TITLES = {
+    "context": "Scope and evidence base",
+    "structure": "Structure: type, leadership, management, governance",
+    "impact": "Impact",
+    "formation": "Formation: drivers and conditions",
+    "challenges": "Challenges",
+    "sustainability": "Sustainability",
+}
 
 
 def section_label(theme_id: str) -> str:
@@ -188,11 +222,12 @@ def book_labels() -> set[str]:
 
     from ..load import book_chapters
 
-    return {label for chapter in book_chapters()
-            for label in re.findall(r"^\(([\w-]+)\)=\s*$", chapter.text, flags=re.M)}
+    return {
+        label for chapter in book_chapters() for label in re.findall(r"^\(([\w-]+)\)=\s*$", chapter.text, flags=re.M)
+    }
 
 
-def summary_markdown(ev: Evidence) -> "Markdown":
+def summary_markdown(ev: Evidence) -> Markdown:
     """The executive summary: every key finding and concluding point, by area, with its confidence,
     the reason for any downgrade and a link to the section that discusses it (when the book has one)."""
     from IPython.display import Markdown
@@ -211,8 +246,10 @@ def summary_markdown(ev: Evidence) -> "Markdown":
         for _, r in rows.iterrows():
             label = section_label(r["theme"])
             see = f" See {{ref}}`{label}`." if label in labels else ""
-            lines.append(f"- **{markdown_text(r['statement'])}** *Confidence: {r['rating']}* ({r['supports']} supporting, "
-                         f"{r['mixed']} mixed, {r['against']} contrary source(s)).{see}")
+            lines.append(
+                f"- **{markdown_text(r['statement'])}** *Confidence: {r['rating']}* ({r['supports']} supporting, "
+                f"{r['mixed']} mixed, {r['against']} contrary source(s)).{see}"
+            )
             lines.append(textwrap.indent(components_markdown(r), "  "))
         lines.append("")
     return Markdown("\n".join(lines))

@@ -12,6 +12,7 @@ focused, with a button to show every source again (:data:`ADDRESS_JS`, set up by
 itables keeps ``initComplete`` for itself). Each ``source-<key>`` is also an anchor of the page, so link
 checkers find it.
 """
+
 from __future__ import annotations
 
 import html
@@ -35,7 +36,8 @@ KEY_COLUMN = "Key"
 # a cell as the reader sees it: links and line breaks become text ("<br>" between chapters -> "; ")
 EXPORT_TEXT = JavascriptFunction(
     "function (data) { var doc = new DOMParser().parseFromString('<body>' + String(data)"
-    ".replace(/<br\\s*\\/?>/gi, '; ') + '</body>', 'text/html'); return doc.body.textContent.trim(); }")
+    ".replace(/<br\\s*\\/?>/gi, '; ') + '</body>', 'text/html'); return doc.body.textContent.trim(); }"
+)
 # show only the source a page's address names (#source-<key> or ?source=<key>); built with DOM methods
 # and compared as text, so an address cannot inject markup
 ADDRESS_JS = JavascriptFunction("""function (settings) {
@@ -76,8 +78,14 @@ ADDRESS_JS = JavascriptFunction("""function (settings) {
 REFERENCES_PAGE = "references.html"  # chapters live side by side in chapters/
 CLAIM_BOX = re.compile(r"claim_box\(\s*ev\s*,\s*[\"']([^\"']+)[\"']\s*\)")
 DT_OPTIONS: dict[str, Any] = {
-    "connected": False, "allow_html": True, "display_logo_when_loading": False, "maxBytes": 0,
-    "classes": "display compact", "pageLength": 25, "lengthMenu": [10, 25, 50, 100], "scrollX": True,
+    "connected": False,
+    "allow_html": True,
+    "display_logo_when_loading": False,
+    "maxBytes": 0,
+    "classes": "display compact",
+    "pageLength": 25,
+    "lengthMenu": [10, 25, 50, 100],
+    "scrollX": True,
     "layout": {"topStart": ["pageLength", "buttons"], "topEnd": "search", "top1": "searchPanes"},
     "searchPanes": {"layout": "columns-3", "cascadePanes": True, "initCollapsed": True},
 }
@@ -85,9 +93,20 @@ DT_OPTIONS: dict[str, Any] = {
 
 def _export_button(name: str) -> dict[str, Any]:
     """A button that downloads the rows left by the search box and the panes, in their order, as CSV text."""
-    return {"buttons": [{"extend": "csvHtml5", "text": "Download these rows (CSV)", "filename": f"explorer-{name}",
-                         "title": None, "exportOptions": {"modifier": {"search": "applied", "order": "applied"},
-                                                         "format": {"body": EXPORT_TEXT}}}]}
+    return {
+        "buttons": [
+            {
+                "extend": "csvHtml5",
+                "text": "Download these rows (CSV)",
+                "filename": f"explorer-{name}",
+                "title": None,
+                "exportOptions": {
+                    "modifier": {"search": "applied", "order": "applied"},
+                    "format": {"body": EXPORT_TEXT},
+                },
+            }
+        ]
+    }
 
 
 def _column_defs(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
@@ -136,13 +155,23 @@ class InteractiveTable:
         from itables import to_html_datatable
 
         addressed = KEY_COLUMN in self.cells_html.columns
-        page = to_html_datatable(self.cells_html, table_id=f"itables_{stable_id(self.cells_text)}", **DT_OPTIONS,
-                                 **_column_defs(self.cells_html, self.panes), **_export_button(self.name),
-                                 **({"drawCallback": ADDRESS_JS} if addressed else {}))
+        page = to_html_datatable(
+            self.cells_html,
+            table_id=f"itables_{stable_id(self.cells_text)}",
+            **DT_OPTIONS,
+            **_column_defs(self.cells_html, self.panes),
+            **_export_button(self.name),
+            **({"drawCallback": ADDRESS_JS} if addressed else {}),
+        )
         if addressed:  # the addresses as anchors of the page itself, for links and link checkers
-            page = '<div class="sc-anchors" hidden>' + "".join(
-                f'<span id="source-{html.escape(k, quote=True)}"></span>' for k in self.cells_html[KEY_COLUMN]) \
-                + "</div>" + page
+            page = (
+                '<div class="sc-anchors" hidden>'
+                + "".join(
+                    f'<span id="source-{html.escape(k, quote=True)}"></span>' for k in self.cells_html[KEY_COLUMN]
+                )
+                + "</div>"
+                + page
+            )
         static = BookTable(self.cells_text, wrap=self.wrap, small=True)
         return {"text/html": page, LATEX_MIME: static.to_latex(), "text/plain": repr(static)}
 
@@ -154,8 +183,11 @@ class InteractiveLibrary:
         from itables import options
         from itables.javascript import generate_init_offline_itables_html
 
-        return {"text/html": generate_init_offline_itables_html(options.dt_bundle),
-                LATEX_MIME: "% the interactive tables' library: nothing to print\n", "text/plain": ""}
+        return {
+            "text/html": generate_init_offline_itables_html(options.dt_bundle),
+            LATEX_MIME: "% the interactive tables' library: nothing to print\n",
+            "text/plain": "",
+        }
 
 
 def sources_explorer(ev: Evidence) -> InteractiveTable:
@@ -188,10 +220,13 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
         escaped[KEY_COLUMN] = html.escape(src.key)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
-    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Countries"]), "sources",
-                            wrap=("Source", "Title", "Collaboration types", "Themes", "Appraisal", "Cited in"),
-                            panes=("Year", "Design", "Collaboration types", "Themes", "Direction of findings",
-                                   "Countries"))
+    return InteractiveTable(
+        pd.DataFrame(rows_html),
+        text.drop(columns=["Countries"]),
+        "sources",
+        wrap=("Source", "Title", "Collaboration types", "Themes", "Appraisal", "Cited in"),
+        panes=("Year", "Design", "Collaboration types", "Themes", "Direction of findings", "Countries"),
+    )
 
 
 def claims_explorer(ev: Evidence) -> InteractiveTable:
@@ -201,18 +236,25 @@ def claims_explorer(ev: Evidence) -> InteractiveTable:
     rows_html, rows_text = [], []
     for _, c in merged.iterrows():
         gap = c["rating"] == "gap"
-        values = {"Claim": c["statement"], "Area": ev.codebook.label("themes", c["theme"]),
-                  "Kind": ev.codebook.label("claim_kinds", c["kind"]), "Confidence": c["rating"],
-                  **{label: "—" if gap else f"{c[comp]}: {c[f'{comp}_why']}" for comp, label in COMPONENTS.items()},
-                  "How the components combine": "—" if gap else c["reasons"],
-                  "For / mixed / against": f"{c['supports']} / {c['mixed']} / {c['against']}"}
+        values = {
+            "Claim": c["statement"],
+            "Area": ev.codebook.label("themes", c["theme"]),
+            "Kind": ev.codebook.label("claim_kinds", c["kind"]),
+            "Confidence": c["rating"],
+            **{label: "—" if gap else f"{c[comp]}: {c[f'{comp}_why']}" for comp, label in COMPONENTS.items()},
+            "How the components combine": "—" if gap else c["reasons"],
+            "For / mixed / against": f"{c['supports']} / {c['mixed']} / {c['against']}",
+        }
         sources = keys.get(c["id"], [])
         rows_text.append({**values, "Sources": "; ".join(short_citation(ev.bib, k) for k in sources)})
         escaped = {k: html.escape(str(v)) for k, v in values.items()}
-        escaped["Sources"] = "; ".join(_link(f"{REFERENCES_PAGE}#cite-{k}", short_citation(ev.bib, k))
-                                       for k in sources)
+        escaped["Sources"] = "; ".join(_link(f"{REFERENCES_PAGE}#cite-{k}", short_citation(ev.bib, k)) for k in sources)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)
-    return InteractiveTable(pd.DataFrame(rows_html), text.drop(columns=["Sources"]), "claims",
-                            wrap=("Claim", *COMPONENTS.values(), "How the components combine"),
-                            panes=("Area", "Kind", "Confidence"))
+    return InteractiveTable(
+        pd.DataFrame(rows_html),
+        text.drop(columns=["Sources"]),
+        "claims",
+        wrap=("Claim", *COMPONENTS.values(), "How the components combine"),
+        panes=("Area", "Kind", "Confidence"),
+    )

@@ -10,6 +10,7 @@ keeps the static heat map (:func:`~schoolcollab.present.evidence_views.gap_map_f
 A study links to its entry in the references (``references.html#cite-<key>``) and to its row in the
 evidence explorer (``explorer.html#source-<key>``).
 """
+
 from __future__ import annotations
 
 import html
@@ -49,13 +50,19 @@ def gap_map_data(ev: Evidence) -> dict[str, Any]:
     sources = {}
     for s in src.itertuples(index=False):
         sources[s.key] = {
-            "cite": short_citation(ev.bib, s.key), "year": None if pd.isna(s.year) else int(s.year),
-            "design": s.design, "empirical": s.appraisal == "appraised", "comparative": s.tier == "comparative",
-            "countries": list(s.countries), "phases": list(s.phases),
+            "cite": short_citation(ev.bib, s.key),
+            "year": None if pd.isna(s.year) else int(s.year),
+            "design": s.design,
+            "empirical": s.appraisal == "appraised",
+            "comparative": s.tier == "comparative",
+            "countries": list(s.countries),
+            "phases": list(s.phases),
         }
     years = [v["year"] for v in sources.values() if v["year"] is not None]
-    used = {col: {v for s in sources.values() for v in (s[col] if isinstance(s[col], list) else [s[col]])}
-            for col in ("design", "countries", "phases")}
+    used = {
+        col: {v for s in sources.values() for v in (s[col] if isinstance(s[col], list) else [s[col]])}
+        for col in ("design", "countries", "phases")
+    }
     return {
         "themes": [[t, cb.label("themes", t)] for t in map_themes(cb)],
         "families": [[f, _family_label(ev, f)] for f in map_families(ev.tables, cb)],
@@ -63,12 +70,16 @@ def gap_map_data(ev: Evidence) -> dict[str, Any]:
         "sources": sources,
         "weak_below": WEAK_BELOW,
         "years": [min(years), max(years)] if years else [None, None],
-        "options": {"design": _options(ev, "designs", used["design"]),
-                    "country": _options(ev, "countries", used["countries"]),
-                    "phase": _options(ev, "phases", used["phases"]),
-                    "direction": _options(ev, "directions", set(rows["direction"]))},
-        "labels": {"design": {i: cb.label("designs", i) for i in used["design"]},
-                   "direction": {i: cb.label("directions", i) for i in set(rows["direction"])}},
+        "options": {
+            "design": _options(ev, "designs", used["design"]),
+            "country": _options(ev, "countries", used["countries"]),
+            "phase": _options(ev, "phases", used["phases"]),
+            "direction": _options(ev, "directions", set(rows["direction"])),
+        },
+        "labels": {
+            "design": {i: cb.label("designs", i) for i in used["design"]},
+            "direction": {i: cb.label("directions", i) for i in set(rows["direction"])},
+        },
     }
 
 
@@ -82,20 +93,27 @@ def _json_for_script(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
 
 
-FILTERS = (("design", "Study design"), ("country", "Country studied"), ("phase", "Phase of schooling"),
-           ("direction", "Direction of the finding"))
+FILTERS = (
+    ("design", "Study design"),
+    ("country", "Country studied"),
+    ("phase", "Phase of schooling"),
+    ("direction", "Direction of the finding"),
+)
 
 
 def _filter_form(data: dict[str, Any]) -> str:
     parts = []
     for name, label in FILTERS:
-        options = "".join(f'<option value="{html.escape(i)}">{html.escape(text)}</option>'
-                          for i, text in data["options"][name])
+        options = "".join(
+            f'<option value="{html.escape(i)}">{html.escape(text)}</option>' for i, text in data["options"][name]
+        )
         parts.append(f'<label>{label}<select name="{name}"><option value="">All</option>{options}</select></label>')
     lo, hi = data["years"]
     for name, label, value in (("year_from", "Published from", lo), ("year_to", "Published up to", hi)):
-        parts.append(f'<label>{label}<input type="number" name="{name}" min="{lo}" max="{hi}" '
-                     f'value="{value}" inputmode="numeric"></label>')
+        parts.append(
+            f'<label>{label}<input type="number" name="{name}" min="{lo}" max="{hi}" '
+            f'value="{value}" inputmode="numeric"></label>'
+        )
     parts.append('<button type="reset">Show all</button>')
     return f'<form class="sc-gm-filters" aria-label="Filter the gap map">{"".join(parts)}</form>'
 
@@ -145,8 +163,11 @@ class InteractiveGapMap:
             if shell is not None:
                 drawn, _ = shell.display_formatter.format(self.figure)
                 bundle.update({k: v for k, v in drawn.items() if k in PRINT_MIMES})
-        return {**bundle, "text/html": self.to_html(),
-                "text/plain": f"Evidence gap map of {len(self.data['sources'])} sources"}
+        return {
+            **bundle,
+            "text/html": self.to_html(),
+            "text/plain": f"Evidence gap map of {len(self.data['sources'])} sources",
+        }
 
 
 PRINT_MIMES = ("application/pdf", "image/png")

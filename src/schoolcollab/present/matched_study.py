@@ -3,6 +3,7 @@
 Everything drawn from the simulation carries the word "Simulated" in its title or header, so a
 reader can never take a simulated number for a published one.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,18 +21,33 @@ YEAR_LABELS = {0: "Baseline", 1: "Year 1", 2: "Year 2", 3: "Year 3"}
 SAMPLE_LABELS = {"supported": "Supported schools", "supporting": "Supporting schools"}
 SAMPLE_COLOURS = {"supported": PALETTE[0], "supporting": PALETTE[1]}
 TERM_LABELS = {
-    "constant": "Constant", "fsm": "Eligible for free school meals", "idaci": "IDACI score", "male": "Male",
-    "school_action": "SEN: School Action", "school_action_plus": "SEN: School Action Plus",
-    "statemented": "SEN: statement", "home_language_english": "Home language English", "white": "White",
-    "pakistani_bangladeshi": "Pakistani/Bangladeshi", "other_asian": "Other Asian", "mixed": "Mixed",
-    "other_ethnicity": "Other ethnic group", "ks1_prior_attainment": "Prior attainment (KS1)",
+    "constant": "Constant",
+    "fsm": "Eligible for free school meals",
+    "idaci": "IDACI score",
+    "male": "Male",
+    "school_action": "SEN: School Action",
+    "school_action_plus": "SEN: School Action Plus",
+    "statemented": "SEN: statement",
+    "home_language_english": "Home language English",
+    "white": "White",
+    "pakistani_bangladeshi": "Pakistani/Bangladeshi",
+    "other_asian": "Other Asian",
+    "mixed": "Mixed",
+    "other_ethnicity": "Other ethnic group",
+    "ks1_prior_attainment": "Prior attainment (KS1)",
     "partnership": "Partnership school",
 }
 
 
-MATCH_LABELS = {"fsm": "Free school meals", "idaci": "IDACI score", "male": "Male", "sen": "Any SEN",
-                "home_language_english": "Home language English", "minority": "Not White",
-                "ks1_prior_attainment": "Prior attainment (KS1)"}
+MATCH_LABELS = {
+    "fsm": "Free school meals",
+    "idaci": "IDACI score",
+    "male": "Male",
+    "sen": "Any SEN",
+    "home_language_english": "Home language English",
+    "minority": "Not White",
+    "ks1_prior_attainment": "Prior attainment (KS1)",
+}
 
 
 def _cell(coef: float, se: float) -> str:
@@ -52,13 +68,17 @@ def partnership_effects(coefficients: pd.DataFrame) -> pd.DataFrame:
 def effects_table(coefficients: pd.DataFrame) -> BookTable:
     """Published partnership effects: one row per sample and year."""
     eff = partnership_effects(coefficients)
-    frame = pd.DataFrame({
-        "Sample": eff["sample"].map(SAMPLE_LABELS), "Year": eff["year"].map(YEAR_LABELS),
-        "Coefficient": eff["coefficient"].map("{:.3f}".format), "Std. error": eff["se"].map("{:.3f}".format),
-        "95 % interval": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(eff["lower"], eff["upper"])],
-        "z": eff["z"].map("{:.2f}".format),
-        "Significant at 5 %": np.where(eff["z"].abs() >= 1.96, "yes", "no"),
-    })
+    frame = pd.DataFrame(
+        {
+            "Sample": eff["sample"].map(SAMPLE_LABELS),
+            "Year": eff["year"].map(YEAR_LABELS),
+            "Coefficient": eff["coefficient"].map("{:.3f}".format),
+            "Std. error": eff["se"].map("{:.3f}".format),
+            "95 % interval": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(eff["lower"], eff["upper"], strict=False)],
+            "z": eff["z"].map("{:.2f}".format),
+            "Significant at 5 %": np.where(eff["z"].abs() >= 1.96, "yes", "no"),
+        }
+    )
     return table(frame)
 
 
@@ -72,9 +92,15 @@ def model_table(coefficients: pd.DataFrame, table_no: int) -> BookTable:
     blocks = []
     for sample in ("supported", "supporting"):
         sub = rows[rows["sample"] == sample]
-        cells = {YEAR_LABELS[y]: [_cell(*sub[(sub["year"] == y) & (sub["term"] == t)][["coefficient", "se"]].iloc[0])
-                                  if len(sub[(sub["year"] == y) & (sub["term"] == t)]) else "—" for t in order]
-                 for y in sorted(rows["year"].unique())}
+        cells = {
+            YEAR_LABELS[y]: [
+                _cell(*sub[(sub["year"] == y) & (sub["term"] == t)][["coefficient", "se"]].iloc[0])
+                if len(sub[(sub["year"] == y) & (sub["term"] == t)])
+                else "—"
+                for t in order
+            ]
+            for y in sorted(rows["year"].unique())
+        }
         block = pd.DataFrame(cells)
         block.insert(0, "Term", [TERM_LABELS.get(t, t) for t in order])
         block.insert(0, "Sample", [SAMPLE_LABELS[sample]] + [""] * (len(order) - 1))
@@ -86,18 +112,20 @@ def model_table(coefficients: pd.DataFrame, table_no: int) -> BookTable:
 
 def variance_table(variance: pd.DataFrame) -> BookTable:
     """School share of variance (Tables 2-4) and variance explained by intake (Table 3), by year."""
-    names = {(2, "pct_level2"): "School share, empty model (Table 2)",
-             (3, "pct_level2"): "School share, with pupil intake (Table 3)",
-             (4, "pct_level2"): "School share, with partnership (Table 4)",
-             (3, "pct_explained_level2"): "Explained by intake: school level (Table 3)",
-             (3, "pct_explained_level1"): "Explained by intake: pupil level (Table 3)",
-             (3, "pct_explained_total"): "Explained by intake: total (Table 3)"}
+    names = {
+        (2, "pct_level2"): "School share, empty model (Table 2)",
+        (3, "pct_level2"): "School share, with pupil intake (Table 3)",
+        (4, "pct_level2"): "School share, with partnership (Table 4)",
+        (3, "pct_explained_level2"): "Explained by intake: school level (Table 3)",
+        (3, "pct_explained_level1"): "Explained by intake: pupil level (Table 3)",
+        (3, "pct_explained_total"): "Explained by intake: total (Table 3)",
+    }
     wide = {}
     for sample in ("supported", "supporting"):
         for year in range(4):
             sub = variance[(variance["sample"] == sample) & (variance["year"] == year)]
             col = []
-            for (tab, qty) in names:
+            for tab, qty in names:
                 hit = sub[(sub["table"] == tab) & (sub["quantity"] == qty)]["value"]
                 col.append(f"{hit.iloc[0]:.1f} %" if len(hit) and pd.notna(hit.iloc[0]) else "—")
             wide[(SAMPLE_LABELS[sample], YEAR_LABELS[year])] = col
@@ -105,7 +133,7 @@ def variance_table(variance: pd.DataFrame) -> BookTable:
     return table(frame, right=tuple(wide), small=True)
 
 
-def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None) -> "Figure":
+def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None) -> Figure:
     """Partnership effect by year with 95 % intervals; simulated means shown hollow when given."""
     plt = theme()
     eff = partnership_effects(coefficients)
@@ -113,13 +141,28 @@ def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None)
     for k, sample in enumerate(("supported", "supporting")):
         sub = eff[eff["sample"] == sample]
         y = sub["year"].to_numpy() + (k - 0.5) * 0.28
-        ax.errorbar(sub["coefficient"], y, xerr=1.96 * sub["se"], fmt="o", color=SAMPLE_COLOURS[sample],
-                    capsize=3, label=f"{SAMPLE_LABELS[sample]}: published")
+        ax.errorbar(
+            sub["coefficient"],
+            y,
+            xerr=1.96 * sub["se"],
+            fmt="o",
+            color=SAMPLE_COLOURS[sample],
+            capsize=3,
+            label=f"{SAMPLE_LABELS[sample]}: published",
+        )
         if summary is not None:
             sim = summary[summary["sample"] == sample].sort_values("year")
-            ax.errorbar(sim["mean_estimate"], sim["year"].to_numpy() + (k - 0.5) * 0.28 + 0.1,
-                        xerr=1.96 * sim["sd_estimate"], fmt="o", mfc="white", color=SAMPLE_COLOURS[sample],
-                        capsize=2, alpha=0.8, label=f"{SAMPLE_LABELS[sample]}: simulated (mean ± 1.96 SD)")
+            ax.errorbar(
+                sim["mean_estimate"],
+                sim["year"].to_numpy() + (k - 0.5) * 0.28 + 0.1,
+                xerr=1.96 * sim["sd_estimate"],
+                fmt="o",
+                mfc="white",
+                color=SAMPLE_COLOURS[sample],
+                capsize=2,
+                alpha=0.8,
+                label=f"{SAMPLE_LABELS[sample]}: simulated (mean ± 1.96 SD)",
+            )
     ax.axvline(0, color="#555555", lw=1)
     ax.set_yticks(range(4), [YEAR_LABELS[y] for y in range(4)])
     ax.invert_yaxis()
@@ -128,7 +171,7 @@ def forest_plot(coefficients: pd.DataFrame, summary: pd.DataFrame | None = None)
     return fig
 
 
-def balance_figure(balance: pd.DataFrame) -> "Figure":
+def balance_figure(balance: pd.DataFrame) -> Figure:
     """Simulated: standardised differences before and after matching, one row per covariate."""
     plt = theme()
     rows = balance.drop(index="distance", errors="ignore")
@@ -166,14 +209,21 @@ def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> BookTab
     """Simulated against published: the published estimate (planted as the truth), then the simulated
     estimates' mean and bias, spread, mean standard error, coverage and share significant."""
     eff = partnership_effects(coefficients).set_index(["sample", "year"])
-    frame = pd.DataFrame({
-        "Sample": summary["sample"].str.capitalize(), "Year": summary["year"].map(YEAR_LABELS),
-        "Published (SE)": [_cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
-                           for s, y in zip(summary["sample"], summary["year"])],
-        "Simulated mean (bias)": [f"{m:.3f} ({b:+.3f})" for m, b in zip(summary["mean_estimate"], summary["bias"])],
-        "SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
-        "Mean SE": summary["mean_se"].map("{:.3f}".format),
-        "95 % coverage": [f"{c:.0%} ± {1.96 * m:.0%}" for c, m in zip(summary["coverage"], summary["mcse_coverage"])],
-        "Significant": summary["power"].map("{:.0%}".format),
-    })
+    frame = pd.DataFrame(
+        {
+            "Sample": summary["sample"].str.capitalize(),
+            "Year": summary["year"].map(YEAR_LABELS),
+            "Published (SE)": [
+                _cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
+                for s, y in zip(summary["sample"], summary["year"], strict=False)
+            ],
+            "Simulated mean (bias)": [f"{m:.3f} ({b:+.3f})" for m, b in zip(summary["mean_estimate"], summary["bias"], strict=False)],
+            "SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
+            "Mean SE": summary["mean_se"].map("{:.3f}".format),
+            "95 % coverage": [
+                f"{c:.0%} ± {1.96 * m:.0%}" for c, m in zip(summary["coverage"], summary["mcse_coverage"], strict=False)
+            ],
+            "Significant": summary["power"].map("{:.0%}".format),
+        }
+    )
     return table(frame, small=True)

@@ -1,4 +1,5 @@
 """One palette, one table style, one way to format numbers, for every page."""
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,13 @@ if TYPE_CHECKING:
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
-DIRECTION_COLOURS = {"positive": "#009E73", "mixed": "#E69F00", "no_effect": "#999999", "negative": "#D55E00",
-                     "descriptive": "#56B4E9"}
+DIRECTION_COLOURS = {
+    "positive": "#009E73",
+    "mixed": "#E69F00",
+    "no_effect": "#999999",
+    "negative": "#D55E00",
+    "descriptive": "#56B4E9",
+}
 SEQUENTIAL = "cividis"  # perceptually uniform and colour-blind safe, for heat maps
 RATING_ORDER = ["high", "moderate", "low", "very low"]
 
@@ -35,13 +41,26 @@ def theme() -> ModuleType:
     import matplotlib.pyplot as plt
 
     # seaborn's "whitegrid" look, set directly: importing seaborn costs each chapter ~0.8 s
-    plt.rcParams.update({
-        "figure.dpi": 110, "savefig.dpi": 150, "axes.titleweight": "bold", "figure.constrained_layout.use": True,
-        "font.family": "DejaVu Sans", "axes.facecolor": "white", "axes.edgecolor": "#cccccc", "axes.grid": True,
-        "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": plt.cycler(color=PALETTE), "xtick.bottom": False, "ytick.left": False,
-        "text.parse_math": False,  # labels come from the data: a "$" there is a dollar sign, not maths
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "axes.titleweight": "bold",
+            "figure.constrained_layout.use": True,
+            "font.family": "DejaVu Sans",
+            "axes.facecolor": "white",
+            "axes.edgecolor": "#cccccc",
+            "axes.grid": True,
+            "grid.color": "#e5e5e5",
+            "axes.axisbelow": True,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": plt.cycler(color=PALETTE),
+            "xtick.bottom": False,
+            "ytick.left": False,
+            "text.parse_math": False,  # labels come from the data: a "$" there is a dollar sign, not maths
+        }
+    )
     _vector_figures_for_print()
     return plt
 
@@ -66,7 +85,9 @@ def _vector_figures_for_print() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("png", "pdf")  # turns the PDF formatter on
-    shell.display_formatter.formatters["application/pdf"].for_type(Figure, functools.partial(print_figure, fmt="pdf", dpi=300))
+    shell.display_formatter.formatters["application/pdf"].for_type(
+        Figure, functools.partial(print_figure, fmt="pdf", dpi=300)
+    )
 
 
 def relative_luminance(colour: str | tuple[float, ...]) -> float:
@@ -91,7 +112,7 @@ def text_colour_on(background: str | tuple[float, ...]) -> str:
     return "#000000" if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background) else "#ffffff"
 
 
-def label_cells(ax: "Axes", mesh: "QuadMesh", values: pd.DataFrame, fontsize: float = 9) -> None:
+def label_cells(ax: Axes, mesh: QuadMesh, values: pd.DataFrame, fontsize: float = 9) -> None:
     """Write each heat-map cell's whole number on it, in the colour that reads best on that cell.
 
     seaborn's own annotations switch from white to dark grey only above a luminance of 0.408, so a
@@ -99,8 +120,15 @@ def label_cells(ax: "Axes", mesh: "QuadMesh", values: pd.DataFrame, fontsize: fl
     """
     for row, col in np.ndindex(values.shape):
         value = values.iat[row, col]
-        ax.text(col + 0.5, row + 0.5, f"{int(value):d}", ha="center", va="center", fontsize=fontsize,
-                color=text_colour_on(mesh.cmap(mesh.norm(value))))
+        ax.text(
+            col + 0.5,
+            row + 0.5,
+            f"{int(value):d}",
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color=text_colour_on(mesh.cmap(mesh.norm(value))),
+        )
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -113,7 +141,7 @@ def markdown_text(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def listing(labels: list[str]) -> "Markdown":
+def listing(labels: list[str]) -> Markdown:
     """Labels as a phrase in running text: "a, b and c" (semicolons when a label holds a comma)."""
     from IPython.display import Markdown
 

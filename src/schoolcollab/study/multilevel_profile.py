@@ -9,6 +9,7 @@ one-dimensional optimisation instead of MixedLM's general search. Agreement with
 Standard errors of the two variances come from the expected (Fisher) information on the variance
 scale, the quantity MLwiN and HLM report; the REML version includes the fixed-effects correction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,12 +25,12 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 class SufficientStats:
     """Everything the random-intercept likelihood needs, summed so that pupils never enter again."""
 
-    n: np.ndarray          # pupils per school (J,)
-    s: np.ndarray          # column sums of X per school (J, p)
-    t: np.ndarray          # sum of y per school (J,)
-    cxx: np.ndarray        # within-school cross-products of X, summed over schools (p, p)
-    cxy: np.ndarray        # the same for X and y (p,)
-    cyy: float             # the same for y
+    n: np.ndarray  # pupils per school (J,)
+    s: np.ndarray  # column sums of X per school (J, p)
+    t: np.ndarray  # sum of y per school (J,)
+    cxx: np.ndarray  # within-school cross-products of X, summed over schools (p, p)
+    cxy: np.ndarray  # the same for X and y (p,)
+    cyy: float  # the same for y
 
     @property
     def n_obs(self) -> int:
@@ -43,8 +44,7 @@ class SufficientStats:
 def sufficient_stats(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> SufficientStats:
     """Reduce pupils to schools: ``codes`` numbers the schools 0..J-1."""
     n_groups = int(codes.max()) + 1
-    indicator = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
-                                  shape=(n_groups, len(codes)))
+    indicator = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes)))
     n = np.asarray(indicator.sum(axis=1)).ravel()
     s = np.asarray(indicator @ X)
     t = np.asarray(indicator @ y).ravel()
@@ -95,9 +95,9 @@ def profile_loglik_grid(st: SufficientStats, gammas: np.ndarray, reml: bool) -> 
     """:func:`profile_loglik` at every value of ``gammas`` at once (one batched solve, not a loop:
     the simulated replication fits hundreds of models, each starting from this grid)."""
     gammas = np.asarray(gammas, dtype=float)
-    d = 1.0 / (st.n * (1.0 + np.outer(gammas, st.n)))                  # (G, J)
-    W = st.cxx + np.einsum("jp,gj,jq->gpq", st.s, d, st.s)             # (G, p, p)
-    w = st.cxy + (d * st.t) @ st.s                                     # (G, p)
+    d = 1.0 / (st.n * (1.0 + np.outer(gammas, st.n)))  # (G, J)
+    W = st.cxx + np.einsum("jp,gj,jq->gpq", st.s, d, st.s)  # (G, p, p)
+    w = st.cxy + (d * st.t) @ st.s  # (G, p)
     beta = np.linalg.solve(W, w[..., None])[..., 0]
     rss = st.cyy + (d * st.t * st.t).sum(axis=1) - (w * beta).sum(axis=1)
     logdet_v = np.log1p(np.outer(gammas, st.n)).sum(axis=1)
@@ -111,13 +111,23 @@ def fit_profile(st: SufficientStats, reml: bool) -> ProfileFit:
     values = profile_loglik_grid(st, grid, reml)
     k = int(np.nanargmax(values))
     lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-    best = optimize.minimize_scalar(lambda g: -profile_loglik(st, g, reml), bounds=(lo, hi), method="bounded",
-                                    options={"xatol": 1e-12 * max(hi, 1.0), "maxiter": 500})
+    best = optimize.minimize_scalar(
+        lambda g: -profile_loglik(st, g, reml),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-12 * max(hi, 1.0), "maxiter": 500},
+    )
     gamma = float(best.x) if -best.fun >= values[k] else float(grid[k])
     W, beta, rss = _gls(st, gamma)
     sigma2 = rss / (st.n_obs - st.n_params if reml else st.n_obs)
-    return ProfileFit(beta=beta, cov_beta=sigma2 * np.linalg.inv(W), tau=gamma * sigma2, sigma2=sigma2,
-                      loglik=profile_loglik(st, gamma, reml), gamma=gamma)
+    return ProfileFit(
+        beta=beta,
+        cov_beta=sigma2 * np.linalg.inv(W),
+        tau=gamma * sigma2,
+        sigma2=sigma2,
+        loglik=profile_loglik(st, gamma, reml),
+        gamma=gamma,
+    )
 
 
 def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: bool) -> np.ndarray:
@@ -127,9 +137,10 @@ def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: b
     P = V^-1 - V^-1 X M X' V^-1, M = (X'V^-1 X)^-1, expanded into sums of per-school terms.
     """
     n, s = st.n, st.s
-    lam = sigma2 + n * tau                    # the eigenvalue of a school's V along the ones vector
-    trace = np.array([[np.sum(n * n / lam**2), np.sum(n / lam**2)],
-                      [np.sum(n / lam**2), np.sum((n - 1) / sigma2**2 + 1.0 / lam**2)]])
+    lam = sigma2 + n * tau  # the eigenvalue of a school's V along the ones vector
+    trace = np.array(
+        [[np.sum(n * n / lam**2), np.sum(n / lam**2)], [np.sum(n / lam**2), np.sum((n - 1) / sigma2**2 + 1.0 / lam**2)]]
+    )
     if not reml:
         return 0.5 * trace
 
@@ -137,9 +148,11 @@ def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: b
         return (s.T * weights) @ s
 
     M = np.linalg.inv(st.cxx / sigma2 + outer(1.0 / (n * lam)))
-    q = [outer(1.0 / lam**2), st.cxx / sigma2**2 + outer(1.0 / (n * lam**2))]   # X'V^-1 A V^-1 X
-    r = [[outer(n / lam**3), outer(1.0 / lam**3)],                               # X'V^-1 A V^-1 B V^-1 X
-         [outer(1.0 / lam**3), st.cxx / sigma2**3 + outer(1.0 / (n * lam**3))]]
+    q = [outer(1.0 / lam**2), st.cxx / sigma2**2 + outer(1.0 / (n * lam**2))]  # X'V^-1 A V^-1 X
+    r = [
+        [outer(n / lam**3), outer(1.0 / lam**3)],  # X'V^-1 A V^-1 B V^-1 X
+        [outer(1.0 / lam**3), st.cxx / sigma2**3 + outer(1.0 / (n * lam**3))],
+    ]
     info = np.empty((2, 2))
     for a in range(2):
         for b in range(2):
@@ -147,8 +160,9 @@ def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: b
     return 0.5 * info
 
 
-def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str],
-                         reml: bool) -> dict[str, object]:
+def fit_random_intercept(
+    y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str], reml: bool
+) -> dict[str, object]:
     """Fit by profiling; return the pieces the public result is built from."""
     st = sufficient_stats(y, X, codes)
     fit = fit_profile(st, reml)

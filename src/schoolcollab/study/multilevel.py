@@ -8,11 +8,13 @@ coefficient. Random-intercept models go through the exact profile-likelihood pat
 statsmodels MixedLM, fitted with several optimisers because one can stop short of the optimum and still
 report convergence: the best finite likelihood is kept and every attempt is listed.
 """
+
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,7 @@ class TwoLevelResult:
 
     params: pd.Series
     bse: pd.Series
-    cov_re: pd.DataFrame          # school-level covariance of the random intercept (and slopes)
+    cov_re: pd.DataFrame  # school-level covariance of the random intercept (and slopes)
     var_resid: float
     se_cov_re: pd.DataFrame
     se_var_resid: float
@@ -68,20 +70,25 @@ def variance_explained(reference: TwoLevelResult, model: TwoLevelResult) -> pd.S
     """Proportional reduction in school, pupil and total variance from ``reference`` to ``model``."""
     ref_total = reference.var_group + reference.var_resid
     total = model.var_group + model.var_resid
-    return pd.Series({
-        "level2": 1.0 - model.var_group / reference.var_group,
-        "level1": 1.0 - model.var_resid / reference.var_resid,
-        "total": 1.0 - total / ref_total,
-    })
+    return pd.Series(
+        {
+            "level2": 1.0 - model.var_group / reference.var_group,
+            "level1": 1.0 - model.var_resid / reference.var_resid,
+            "total": 1.0 - total / ref_total,
+        }
+    )
 
 
-def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: str,
-            random_slopes: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _design(
+    data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: str, random_slopes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Validate the columns and build y, X (with an intercept) and school codes."""
     used = [outcome, *predictors, group, *random_slopes]
     missing = [c for c in dict.fromkeys(used) if c not in data.columns]
     if missing:
-        raise ValueError(f"columns not in the data: {', '.join(missing)} (available: {', '.join(map(str, data.columns))})")
+        raise ValueError(
+            f"columns not in the data: {', '.join(missing)} (available: {', '.join(map(str, data.columns))})"
+        )
     numeric = list(dict.fromkeys([outcome, *predictors, *random_slopes]))
     kinds = data[numeric].dtypes
     bad = [c for c, kind in kinds.items() if not pd.api.types.is_numeric_dtype(kind)]
@@ -89,7 +96,7 @@ def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: 
         raise ValueError(f"columns must be numeric (code categories as 0/1 columns): {', '.join(bad)}")
     columns = list(dict.fromkeys(used))
     holes = data[columns].isna().to_numpy().any(axis=0)
-    gaps = [c for c, hole in zip(columns, holes) if hole]
+    gaps = [c for c, hole in zip(columns, holes, strict=False) if hole]
     if gaps:
         raise ValueError(f"missing values in: {', '.join(gaps)}; drop or impute them before fitting")
     unknown = [c for c in random_slopes if c not in predictors]
@@ -101,8 +108,9 @@ def _design(data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: 
     return y, X, codes, [INTERCEPT, *predictors]
 
 
-def _fit_statsmodels(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray, reml: bool
-                     ) -> tuple[object, pd.DataFrame]:
+def _fit_statsmodels(
+    y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray, reml: bool
+) -> tuple[object, pd.DataFrame]:
     """Fit MixedLM with each optimiser; keep the best finite likelihood and re-issue only its warnings."""
     model = MixedLM(y, X, groups=codes, exog_re=Z)
     rows, best, best_caught = [], None, []
@@ -116,8 +124,14 @@ def _fit_statsmodels(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndar
                 llf, converged, error = float(res.llf), bool(res.converged), ""
             except (np.linalg.LinAlgError, ValueError) as exc:
                 res, llf, converged, error = None, np.nan, False, str(exc)
-        rows.append({"optimiser": method, "loglik": llf, "converged": converged,
-                     "messages": "; ".join([error, *(str(w.message) for w in caught)]).strip("; ")})
+        rows.append(
+            {
+                "optimiser": method,
+                "loglik": llf,
+                "converged": converged,
+                "messages": "; ".join([error, *(str(w.message) for w in caught)]).strip("; "),
+            }
+        )
         if res is not None and np.isfinite(llf) and (best is None or llf > best.llf):
             best, best_caught = res, caught
     if best is None:
@@ -129,8 +143,9 @@ def _fit_statsmodels(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndar
     return best, attempts
 
 
-def _dense_information(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray, G: np.ndarray,
-                       sigma2: float, reml: bool) -> np.ndarray:
+def _dense_information(
+    y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray, G: np.ndarray, sigma2: float, reml: bool
+) -> np.ndarray:
     """Expected information for the lower triangle of G and sigma2, school by school (any random part)."""
     q = Z.shape[1]
     units = []
@@ -159,14 +174,21 @@ def _dense_information(y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.nd
     if not reml:
         return 0.5 * trace
     M = np.linalg.inv(XVX)
-    info = np.array([[trace[a, b] - 2 * np.trace(M @ R[a][b]) + np.trace(M @ Q[a] @ M @ Q[b])
-                      for b in range(k)] for a in range(k)])
+    info = np.array(
+        [[trace[a, b] - 2 * np.trace(M @ R[a][b]) + np.trace(M @ Q[a] @ M @ Q[b]) for b in range(k)] for a in range(k)]
+    )
     return 0.5 * info
 
 
-def fit_two_level(data: pd.DataFrame, outcome: str, predictors: Sequence[str], group: str, reml: bool = True,
-                  random_slopes: Sequence[str] = (),
-                  engine: Literal["auto", "profile", "statsmodels"] = "auto") -> TwoLevelResult:
+def fit_two_level(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    group: str,
+    reml: bool = True,
+    random_slopes: Sequence[str] = (),
+    engine: Literal["auto", "profile", "statsmodels"] = "auto",
+) -> TwoLevelResult:
     """Fit ``outcome ~ 1 + predictors`` with a random intercept (and ``random_slopes``) for ``group``.
 
     ``engine="auto"`` uses the exact profile-likelihood path for random-intercept models and MixedLM
@@ -180,8 +202,9 @@ def fit_two_level(data: pd.DataFrame, outcome: str, predictors: Sequence[str], g
         parts = fit_random_intercept(y, X, codes, names, reml)
         G, sigma2, cov_var = parts["cov_re"], parts["var_resid"], parts["cov_var"]
         params, bse, loglik, used = parts["params"], parts["bse"], parts["loglik"], "profile"
-        attempts = pd.DataFrame([{"optimiser": "profile", "loglik": loglik, "converged": True, "messages": "",
-                                  "kept": True}])
+        attempts = pd.DataFrame(
+            [{"optimiser": "profile", "loglik": loglik, "converged": True, "messages": "", "kept": True}]
+        )
     else:
         Z = np.column_stack([np.ones(len(y)), data[list(random_slopes)].to_numpy(float)])
         res, attempts = _fit_statsmodels(y, X, Z, codes, reml)
@@ -198,7 +221,16 @@ def fit_two_level(data: pd.DataFrame, outcome: str, predictors: Sequence[str], g
             se_G[a, b] = se_G[b, a] = se[pos]
             pos += 1
     return TwoLevelResult(
-        params=params, bse=bse, cov_re=pd.DataFrame(G, index=re_names, columns=re_names), var_resid=float(sigma2),
-        se_cov_re=pd.DataFrame(se_G, index=re_names, columns=re_names), se_var_resid=float(se[-1]),
-        loglik=float(loglik), reml=reml, n_obs=len(y), n_groups=int(codes.max()) + 1, engine=used,
-        attempts=attempts)
+        params=params,
+        bse=bse,
+        cov_re=pd.DataFrame(G, index=re_names, columns=re_names),
+        var_resid=float(sigma2),
+        se_cov_re=pd.DataFrame(se_G, index=re_names, columns=re_names),
+        se_var_resid=float(se[-1]),
+        loglik=float(loglik),
+        reml=reml,
+        n_obs=len(y),
+        n_groups=int(codes.max()) + 1,
+        engine=used,
+        attempts=attempts,
+    )

@@ -3,6 +3,7 @@
 ``published_coefficients.csv`` holds one row per table, sample, year and term; ``published_variance.csv``
 one row per variance share. Every problem in either file is reported at once with its line and column.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,18 +11,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problems, did_you_mean, one_of
-from .inputs import read_csv
+from ..errors import Problems, did_you_mean, one_of
+from ..inputs import read_csv
 
 TABLES = {2: "empty", 3: "pupil", 4: "partnership"}
 SAMPLES = {"supported", "supporting"}
 YEARS = {0, 1, 2, 3}
-TERMS = {"constant", "fsm", "idaci", "male", "school_action", "school_action_plus", "statemented",
-         "home_language_english", "white", "pakistani_bangladeshi", "other_asian", "mixed", "other_ethnicity",
-         "ks1_prior_attainment", "partnership"}
+TERMS = {
+    "constant",
+    "fsm",
+    "idaci",
+    "male",
+    "school_action",
+    "school_action_plus",
+    "statemented",
+    "home_language_english",
+    "white",
+    "pakistani_bangladeshi",
+    "other_asian",
+    "mixed",
+    "other_ethnicity",
+    "ks1_prior_attainment",
+    "partnership",
+}
 QUANTITIES = {"pct_level2", "pct_level1", "pct_explained_level2", "pct_explained_level1", "pct_explained_total"}
-COEF_COLUMNS = ["table", "model", "sample", "year", "term", "coefficient", "se", "significant", "printed",
-                "correction", "note"]
+COEF_COLUMNS = [
+    "table",
+    "model",
+    "sample",
+    "year",
+    "term",
+    "coefficient",
+    "se",
+    "significant",
+    "printed",
+    "correction",
+    "note",
+]
 VAR_COLUMNS = ["table", "model", "sample", "year", "quantity", "value", "printed", "correction", "note"]
 
 
@@ -48,21 +74,42 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
         if table not in TABLES:
             problems.add(path, f"unknown table {row['table']!r}", field="table", line=line, expected="2, 3 or 4")
         elif row["model"] != TABLES[int(table)]:
-            problems.add(path, f"table {int(table)} holds the {TABLES[int(table)]!r} model, not {row['model']!r}",
-                         field="model", line=line, expected=TABLES[int(table)])
+            problems.add(
+                path,
+                f"table {int(table)} holds the {TABLES[int(table)]!r} model, not {row['model']!r}",
+                field="model",
+                line=line,
+                expected=TABLES[int(table)],
+            )
         if row["sample"] not in SAMPLES:
-            problems.add(path, f"unknown sample {row['sample']!r}{did_you_mean(row['sample'], SAMPLES)}",
-                         field="sample", line=line, expected=one_of(SAMPLES))
+            problems.add(
+                path,
+                f"unknown sample {row['sample']!r}{did_you_mean(row['sample'], SAMPLES)}",
+                field="sample",
+                line=line,
+                expected=one_of(SAMPLES),
+            )
         if _number(row["year"]) not in YEARS:
-            problems.add(path, f"unknown year {row['year']!r}", field="year", line=line,
-                         expected="0 (baseline), 1, 2 or 3")
+            problems.add(
+                path, f"unknown year {row['year']!r}", field="year", line=line, expected="0 (baseline), 1, 2 or 3"
+            )
         if row[key] not in allowed:
-            problems.add(path, f"unknown {key} {row[key]!r}{did_you_mean(row[key], allowed)}", field=key, line=line,
-                         expected=one_of(allowed))
+            problems.add(
+                path,
+                f"unknown {key} {row[key]!r}{did_you_mean(row[key], allowed)}",
+                field=key,
+                line=line,
+                expected=one_of(allowed),
+            )
     dupes = frame[frame.duplicated(["table", "sample", "year", key], keep=False)]
     for i, row in dupes.iterrows():
-        problems.add(path, f"{row[key]} appears more than once for table {row['table']}, {row['sample']}, "
-                     f"year {row['year']}", field=key, line=int(i), expected="one row per cell")
+        problems.add(
+            path,
+            f"{row[key]} appears more than once for table {row['table']}, {row['sample']}, year {row['year']}",
+            field=key,
+            line=int(i),
+            expected="one row per cell",
+        )
 
 
 def _typed(frame: pd.DataFrame, numbers: list[str]) -> pd.DataFrame:
@@ -85,14 +132,29 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
         line = int(i)
         coef, se = _number(row["coefficient"]), _number(row["se"])
         if row["coefficient"] and coef is None:
-            problems.add(path, f"not a number: {row['coefficient']!r}", field="coefficient", line=line,
-                         expected="a number, or empty for a cell the extraction lost")
+            problems.add(
+                path,
+                f"not a number: {row['coefficient']!r}",
+                field="coefficient",
+                line=line,
+                expected="a number, or empty for a cell the extraction lost",
+            )
         if row["se"] and (se is None or se <= 0):
-            problems.add(path, f"not a positive number: {row['se']!r}", field="se", line=line,
-                         expected="a standard error > 0, or empty")
+            problems.add(
+                path,
+                f"not a positive number: {row['se']!r}",
+                field="se",
+                line=line,
+                expected="a standard error > 0, or empty",
+            )
         if not row["coefficient"] and not row["note"]:
-            problems.add(path, "an empty cell needs a note saying why", field="note", line=line,
-                         expected="e.g. 'cell lost in the extraction'")
+            problems.add(
+                path,
+                "an empty cell needs a note saying why",
+                field="note",
+                line=line,
+                expected="e.g. 'cell lost in the extraction'",
+            )
     out = _typed(frame, ["coefficient", "se"])
     # Italics marked significance in print and were lost: recompute, never trust a typed value.
     out["significant"] = (out["coefficient"] / out["se"]).abs() >= 1.96
@@ -107,8 +169,13 @@ def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
     for i, row in frame.iterrows():
         value = _number(row["value"])
         if row["value"] and (value is None or not 0 <= value <= 100):
-            problems.add(path, f"not a percentage: {row['value']!r}", field="value", line=int(i),
-                         expected="a number from 0 to 100")
+            problems.add(
+                path,
+                f"not a percentage: {row['value']!r}",
+                field="value",
+                line=int(i),
+                expected="a number from 0 to 100",
+            )
     out = _typed(frame, ["value"])
     return out
 

@@ -13,6 +13,7 @@ pupil-level variance the intake explains (Table 3). What is assumed, because the
 it: covariate distributions (a deprived urban authority), the pool of candidate schools, cohort sizes,
 and the scale of prior attainment. Every number is drawn from a ``numpy.random.Generator`` passed in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -25,14 +26,26 @@ from scipy.special import ndtr
 from .matching import MatchResult, greedy_match, logit_score, nearest_neighbor_match
 from .multilevel_profile import fit_random_intercept
 
-PUPIL_TERMS = ["fsm", "idaci", "male", "school_action", "school_action_plus", "statemented",
-               "home_language_english", "white", "pakistani_bangladeshi", "other_asian", "mixed",
-               "other_ethnicity", "ks1_prior_attainment"]
+PUPIL_TERMS = [
+    "fsm",
+    "idaci",
+    "male",
+    "school_action",
+    "school_action_plus",
+    "statemented",
+    "home_language_english",
+    "white",
+    "pakistani_bangladeshi",
+    "other_asian",
+    "mixed",
+    "other_ethnicity",
+    "ks1_prior_attainment",
+]
 MATCH_ON = ["fsm", "idaci", "male", "sen", "home_language_english", "minority", "ks1_prior_attainment"]
 YEARS = (0, 1, 2, 3)
 # Black is the study's reference group (seed 2, Methods); White is a dummy like the other groups.
 MINORITY_GROUPS = ["black", "pakistani_bangladeshi", "other_asian", "mixed", "other_ethnicity"]
-MINORITY_SHARES = np.array([0.24, 0.32, 0.16, 0.20, 0.08])   # among pupils who are not White (assumed)
+MINORITY_SHARES = np.array([0.24, 0.32, 0.16, 0.20, 0.08])  # among pupils who are not White (assumed)
 
 
 @dataclass(frozen=True)
@@ -40,16 +53,16 @@ class Calibration:
     """Published targets for one sample (supported or supporting schools) plus the assumed design."""
 
     sample: str
-    coefficients: dict[int, dict[str, float]]   # year -> term -> pupil-level coefficient (incl. constant)
-    effects: dict[int, float]                   # year -> planted partnership effect
-    level2_share: dict[int, float]              # year -> school share of variance, empty model
-    explained_level1: dict[int, float]          # year -> share of pupil variance explained by intake
+    coefficients: dict[int, dict[str, float]]  # year -> term -> pupil-level coefficient (incl. constant)
+    effects: dict[int, float]  # year -> planted partnership effect
+    level2_share: dict[int, float]  # year -> school share of variance, empty model
+    explained_level1: dict[int, float]  # year -> share of pupil variance explained by intake
     n_partner: int
     n_pool: int = 400
     mean_cohort: int = 40
-    selection: float = 1.0                      # how strongly intake drives joining (log-odds per SD)
-    ks1_sd: float = 0.5                         # assumed spread of prior attainment in its own units
-    segregation: float = 0.2                    # share of pupil disadvantage that lies between schools
+    selection: float = 1.0  # how strongly intake drives joining (log-odds per SD)
+    ks1_sd: float = 0.5  # assumed spread of prior attainment in its own units
+    segregation: float = 0.2  # share of pupil disadvantage that lies between schools
     filled: tuple[str, ...] = field(default=())  # cells Table 4 lacks, and where they were taken from
 
 
@@ -86,15 +99,23 @@ def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n
         effects[year] = effect
     share = {y: cell(var, table=2, year=y, quantity="pct_level2") / 100 for y in YEARS}
     explained = {y: cell(var, table=3, year=y, quantity="pct_explained_level1") / 100 for y in YEARS}
-    return Calibration(sample=sample, coefficients=by_year, effects=effects, level2_share=share,
-                       explained_level1=explained, n_partner=n_partner, filled=tuple(filled))
+    return Calibration(
+        sample=sample,
+        coefficients=by_year,
+        effects=effects,
+        level2_share=share,
+        explained_level1=explained,
+        n_partner=n_partner,
+        filled=tuple(filled),
+    )
 
 
 Columns = dict[str, np.ndarray]
 
 
-def _pupils(school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarray, cal: Calibration,
-            rng: np.random.Generator) -> Columns:
+def _pupils(
+    school: np.ndarray, deprivation: np.ndarray, minority_rate: np.ndarray, cal: Calibration, rng: np.random.Generator
+) -> Columns:
     """Intake covariates for pupils of the given schools (one entry of ``school`` per pupil), as arrays:
     a simulated study draws thousands of cohorts, and a DataFrame per cohort cost more than the draws."""
     n = len(school)
@@ -132,9 +153,9 @@ class Population:
     deprivation: np.ndarray
     minority_rate: np.ndarray
     cohort: np.ndarray
-    school_effect: np.ndarray   # standard-normal; scaled by each year's school variance
-    partner: np.ndarray         # True for the partnership schools of this sample
-    excluded: np.ndarray        # partnership schools of the other sample: never comparators
+    school_effect: np.ndarray  # standard-normal; scaled by each year's school variance
+    partner: np.ndarray  # True for the partnership schools of this sample
+    excluded: np.ndarray  # partnership schools of the other sample: never comparators
 
 
 def draw_population(cal: Calibration, rng: np.random.Generator, n_other: int = 17) -> Population:
@@ -144,12 +165,17 @@ def draw_population(cal: Calibration, rng: np.random.Generator, n_other: int = 1
     weights = np.exp(sign * cal.selection * deprivation)
     chosen = rng.choice(cal.n_pool, size=cal.n_partner + n_other, replace=False, p=weights / weights.sum())
     partner = np.zeros(cal.n_pool, dtype=bool)
-    partner[chosen[:cal.n_partner]] = True
+    partner[chosen[: cal.n_partner]] = True
     excluded = np.zeros(cal.n_pool, dtype=bool)
-    excluded[chosen[cal.n_partner:]] = True
-    return Population(deprivation=deprivation, minority_rate=ndtr(-1.1 + 0.5 * rng.standard_normal(cal.n_pool)),
-                      cohort=10 + rng.poisson(cal.mean_cohort - 10, cal.n_pool),
-                      school_effect=rng.standard_normal(cal.n_pool), partner=partner, excluded=excluded)
+    excluded[chosen[cal.n_partner :]] = True
+    return Population(
+        deprivation=deprivation,
+        minority_rate=ndtr(-1.1 + 0.5 * rng.standard_normal(cal.n_pool)),
+        cohort=10 + rng.poisson(cal.mean_cohort - 10, cal.n_pool),
+        school_effect=rng.standard_normal(cal.n_pool),
+        partner=partner,
+        excluded=excluded,
+    )
 
 
 def _cohort(pop: Population, schools: np.ndarray, cal: Calibration, rng: np.random.Generator) -> Columns:
@@ -163,7 +189,7 @@ def _intake_variances(cal: Calibration, seed: int, n_schools: int = 400) -> dict
     pop = draw_population(replace(cal, n_pool=n_schools), rng)
     pupils = _cohort(pop, np.arange(n_schools), cal, rng)
     intake = _matrix(pupils, PUPIL_TERMS)
-    codes = pupils["school"]   # schools 0..n_schools-1, so the codes are the schools themselves
+    codes = pupils["school"]  # schools 0..n_schools-1, so the codes are the schools themselves
     sizes = np.bincount(codes, minlength=n_schools)
     out = {}
     for year in YEARS:
@@ -189,8 +215,10 @@ def variance_components(cal: Calibration, seed: int) -> dict[int, tuple[float, f
 
 def approximate_se(cal: Calibration, seed: int) -> float:
     """Large-sample standard error of the partnership term, averaged over years, for this design."""
-    ses = [np.sqrt((tau + sigma2 / cal.mean_cohort) * 2.0 / cal.n_partner)
-           for tau, sigma2, _ in variance_components(cal, seed).values()]
+    ses = [
+        np.sqrt((tau + sigma2 / cal.mean_cohort) * 2.0 / cal.n_partner)
+        for tau, sigma2, _ in variance_components(cal, seed).values()
+    ]
     return float(np.mean(ses))
 
 
@@ -204,8 +232,9 @@ def _solve(gap, lo: float, hi: float) -> float:
     return float(optimize.brentq(gap, lo, hi, xtol=1e-3))
 
 
-def fit_design(cal: Calibration, target_explained_level2: float, target_se: float, rng: np.random.Generator
-               ) -> Calibration:
+def fit_design(
+    cal: Calibration, target_explained_level2: float, target_se: float, rng: np.random.Generator
+) -> Calibration:
     """Set the two things the paper does not report: how segregated the intake is between schools
     (so the intake explains the published share of school variance) and the spread of prior attainment,
     whose units are not given and which sets the scale of every variance (so the partnership term is
@@ -255,8 +284,9 @@ def _matched_ids(pop: Population, cal: Calibration, rng: np.random.Generator) ->
     return candidates[np.sort(kept)]
 
 
-def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, tuple[float, float]] | None = None
-              ) -> pd.DataFrame:
+def replicate(
+    cal: Calibration, rng: np.random.Generator, components: dict[int, tuple[float, float]] | None = None
+) -> pd.DataFrame:
     """One simulated study: the partnership estimate, its interval and the truth for each year."""
     seed = int(rng.integers(2**32))
     components = components or {y: v[:2] for y, v in variance_components(cal, seed).items()}
@@ -271,18 +301,33 @@ def replicate(cal: Calibration, rng: np.random.Generator, components: dict[int, 
         treated = pop.partner[school].astype(float)
         coef = cal.coefficients[year]
         intake = _matrix(pupils, PUPIL_TERMS)
-        ks2 = (coef["constant"] + intake @ np.array([coef[t] for t in PUPIL_TERMS])
-               + cal.effects[year] * treated + np.sqrt(tau) * pop.school_effect[school]
-               + np.sqrt(sigma2) * rng.standard_normal(n))
+        ks2 = (
+            coef["constant"]
+            + intake @ np.array([coef[t] for t in PUPIL_TERMS])
+            + cal.effects[year] * treated
+            + np.sqrt(tau) * pop.school_effect[school]
+            + np.sqrt(sigma2) * rng.standard_normal(n)
+        )
         # The public fit_two_level validates a DataFrame; here the arrays are built, so fit them directly.
         codes = np.unique(school, return_inverse=True)[1]
         X = np.column_stack([np.ones(n), intake, treated])
         fit = fit_random_intercept(ks2, X, codes, ["Intercept", *PUPIL_TERMS, "partnership"], reml=False)
         est, se = float(fit["params"]["partnership"]), float(fit["bse"]["partnership"])
         tau_hat = float(fit["cov_re"][0, 0])
-        rows.append({"sample": cal.sample, "year": year, "estimate": est, "se": se, "lower": est - 1.96 * se,
-                     "upper": est + 1.96 * se, "truth": cal.effects[year], "n_pupils": n,
-                     "n_schools": int(codes.max()) + 1, "vpc": tau_hat / (tau_hat + float(fit["var_resid"]))})
+        rows.append(
+            {
+                "sample": cal.sample,
+                "year": year,
+                "estimate": est,
+                "se": se,
+                "lower": est - 1.96 * se,
+                "upper": est + 1.96 * se,
+                "truth": cal.effects[year],
+                "n_pupils": n,
+                "n_schools": int(codes.max()) + 1,
+                "vpc": tau_hat / (tau_hat + float(fit["var_resid"])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -294,9 +339,15 @@ def recovery_study(cal: Calibration, n_reps: int, rng: np.random.Generator) -> t
     runs["covered"] = (runs["lower"] <= runs["truth"]) & (runs["truth"] <= runs["upper"])
     runs["significant"] = (runs["estimate"] / runs["se"]).abs() >= 1.96
     grouped = runs.groupby(["sample", "year"])
-    summary = grouped.agg(truth=("truth", "first"), mean_estimate=("estimate", "mean"), sd_estimate=("estimate", "std"),
-                          mean_se=("se", "mean"), coverage=("covered", "mean"), power=("significant", "mean"),
-                          reps=("rep", "count"))
+    summary = grouped.agg(
+        truth=("truth", "first"),
+        mean_estimate=("estimate", "mean"),
+        sd_estimate=("estimate", "std"),
+        mean_se=("se", "mean"),
+        coverage=("covered", "mean"),
+        power=("significant", "mean"),
+        reps=("rep", "count"),
+    )
     summary["bias"] = summary["mean_estimate"] - summary["truth"]
     summary["mcse_coverage"] = np.sqrt(summary["coverage"] * (1 - summary["coverage"]) / summary["reps"])
     return runs, summary.reset_index()

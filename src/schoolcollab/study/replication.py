@@ -4,6 +4,7 @@ The transcribed tables are read through :mod:`schoolcollab.published` and record
 inputs, so a corrected value re-executes the chapter and changes every number drawn from it. The
 simulation's targets are taken from those same tables, never typed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,12 +13,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .paths import find_project
-from .load import study_design
+from ..load import study_design
+from ..paths import find_project
 from .published import published_coefficients, published_variance
 from .simulate import Calibration, calibrate, draw_population, fit_design, matched_schools, recovery_study
 
-SEED = 20151047                                       # the paper's DOI suffix: any fixed number would do
+SEED = 20151047  # the paper's DOI suffix: any fixed number would do
 
 
 def study() -> dict:
@@ -36,8 +37,9 @@ def targets(sample: str) -> dict[str, float]:
     """Year-averaged targets for the unreported design features: school variance explained by intake
     (Table 3) and the standard error of the partnership term (Table 4)."""
     coefs, variance = published()
-    explained = variance[(variance["sample"] == sample) & (variance["table"] == 3)
-                         & (variance["quantity"] == "pct_explained_level2")]["value"]
+    explained = variance[
+        (variance["sample"] == sample) & (variance["table"] == 3) & (variance["quantity"] == "pct_explained_level2")
+    ]["value"]
     se = coefs[(coefs["sample"] == sample) & (coefs["table"] == 4) & (coefs["term"] == "partnership")]["se"]
     return {"explained_level2": float(explained.mean()) / 100, "se": float(se.mean())}
 
@@ -91,12 +93,19 @@ def design_facts(rep: Replication) -> pd.DataFrame:
     rows = []
     for sample, cal in rep.calibrations.items():
         sub = rep.runs[rep.runs["sample"] == sample]
-        rows.append({"sample": sample, "partnership schools": cal.n_partner, "candidate schools": cal.n_pool,
-                     "mean pupils per school and year": cal.mean_cohort,
-                     "pupils analysed per year (mean)": float(sub["n_pupils"].mean()),
-                     "segregation of intake (fitted)": cal.segregation, "spread of KS1 (fitted)": cal.ks1_sd,
-                     "selection on intake (log-odds per SD)": cal.selection,
-                     "pupil coefficients missing from Table 4": _filled(cal.filled)})
+        rows.append(
+            {
+                "sample": sample,
+                "partnership schools": cal.n_partner,
+                "candidate schools": cal.n_pool,
+                "mean pupils per school and year": cal.mean_cohort,
+                "pupils analysed per year (mean)": float(sub["n_pupils"].mean()),
+                "segregation of intake (fitted)": cal.segregation,
+                "spread of KS1 (fitted)": cal.ks1_sd,
+                "selection on intake (log-odds per SD)": cal.selection,
+                "pupil coefficients missing from Table 4": _filled(cal.filled),
+            }
+        )
     return pd.DataFrame(rows)
 
 

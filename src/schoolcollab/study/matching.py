@@ -8,10 +8,11 @@ second; a caliper is in standard deviations of the score. Weights are MatchIt's:
 and for controls the sum over their treated partners of 1 / (that partner's number of controls),
 rescaled to sum to the number of matched controls.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,10 @@ from statsmodels.discrete.discrete_model import Logit
 class MatchResult:
     """The matched sample (``weights`` > 0 are in it) and what produced it."""
 
-    data: pd.DataFrame            # the input rows with ``distance``, ``weights`` and ``subclass`` added
+    data: pd.DataFrame  # the input rows with ``distance``, ``weights`` and ``subclass`` added
     treatment: str
     covariates: list[str]
-    pairs: pd.DataFrame           # one row per (treated, control) match, in the order made
+    pairs: pd.DataFrame  # one row per (treated, control) match, in the order made
 
     @property
     def matched(self) -> pd.DataFrame:
@@ -55,8 +56,10 @@ def _treated(data: pd.DataFrame, treatment: str) -> np.ndarray:
     if treatment not in data.columns:
         raise ValueError(f"treatment column {treatment!r} is not in the data")
     values = data[treatment]
-    if not set(pd.unique(values)) <= {0, 1, True, False}:
-        raise ValueError(f"treatment column {treatment!r} must hold 0/1, found {sorted(map(str, pd.unique(values)))[:5]}")
+    if not set(pd.unique(values)) <= {0, 1}:
+        raise ValueError(
+            f"treatment column {treatment!r} must hold 0/1, found {sorted(map(str, pd.unique(values)))[:5]}"
+        )
     return values.astype(bool).to_numpy()
 
 
@@ -80,8 +83,9 @@ def propensity_score(data: pd.DataFrame, treatment: str, covariates: Sequence[st
     return pd.Series(logit_score(_treated(data, treatment), X.to_numpy(float)), index=data.index, name="distance")
 
 
-def greedy_match(score: np.ndarray, treat: np.ndarray, ratio: int = 1, replace: bool = False,
-                 limit: float = np.inf) -> dict[int, list[int]]:
+def greedy_match(
+    score: np.ndarray, treat: np.ndarray, ratio: int = 1, replace: bool = False, limit: float = np.inf
+) -> dict[int, list[int]]:
     """MatchIt's nearest-neighbour rule on positions: each treated position's matched control positions,
     treated units taken in order of decreasing score (see the module's docstring)."""
     treated_idx = np.flatnonzero(treat)
@@ -93,10 +97,10 @@ def greedy_match(score: np.ndarray, treat: np.ndarray, ratio: int = 1, replace: 
     for round_no in range(ratio):
         for i in order:
             if round_no > 0 and len(matches[int(i)]) < round_no:
-                continue    # found no control in an earlier round; it will not find one now
+                continue  # found no control in an earlier round; it will not find one now
             gap = np.abs(score[controls] - score[i])
             gap[~available] = np.inf
-            j = int(np.argmin(gap))   # first minimum: ties go to the earlier control
+            j = int(np.argmin(gap))  # first minimum: ties go to the earlier control
             if not np.isfinite(gap[j]) or gap[j] > limit:
                 continue
             matches[int(i)].append(int(controls[j]))
@@ -105,9 +109,15 @@ def greedy_match(score: np.ndarray, treat: np.ndarray, ratio: int = 1, replace: 
     return matches
 
 
-def nearest_neighbor_match(data: pd.DataFrame, treatment: str, covariates: Sequence[str], ratio: int = 1,
-                           replace: bool = False, caliper: float | None = None,
-                           distance: pd.Series | None = None) -> MatchResult:
+def nearest_neighbor_match(
+    data: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str],
+    ratio: int = 1,
+    replace: bool = False,
+    caliper: float | None = None,
+    distance: pd.Series | None = None,
+) -> MatchResult:
     """Match each treated unit to its ``ratio`` nearest controls on the propensity score.
 
     ``distance`` may be given (e.g. a score estimated elsewhere); otherwise it is estimated from
@@ -144,11 +154,16 @@ def nearest_neighbor_match(data: pd.DataFrame, treatment: str, covariates: Seque
 def _weighted_var(x: np.ndarray, w: np.ndarray) -> float:
     """Weighted variance with the unbiased correction for frequency-like weights (as MatchIt uses)."""
     mean = np.average(x, weights=w)
-    return float(np.sum(w * (x - mean) ** 2) / (w.sum() - (w ** 2).sum() / w.sum()))
+    return float(np.sum(w * (x - mean) ** 2) / (w.sum() - (w**2).sum() / w.sum()))
 
 
-def balance_table(data: pd.DataFrame, treatment: str, covariates: Sequence[str], weights: str | None = None,
-                  distance: str | None = "distance") -> pd.DataFrame:
+def balance_table(
+    data: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str],
+    weights: str | None = None,
+    distance: str | None = "distance",
+) -> pd.DataFrame:
     """Means, standardised mean differences and variance ratios, before and (with ``weights``) after matching.
 
     The standardised difference divides by the standard deviation of the treated group in the full
@@ -177,8 +192,10 @@ def balance_table(data: pd.DataFrame, treatment: str, covariates: Sequence[str],
             row[f"mean_treated_{label}"] = mt
             row[f"mean_control_{label}"] = mc
             row[f"smd_{label}"] = (mt - mc) / sd if sd > 0 else np.nan
-            row[f"var_ratio_{label}"] = (np.nan if binary else
-                                         _weighted_var(xt[wt > 0], wt[wt > 0]) /
-                                         _weighted_var(x[~treat][wc > 0], wc[wc > 0]))
+            row[f"var_ratio_{label}"] = (
+                np.nan
+                if binary
+                else _weighted_var(xt[wt > 0], wt[wt > 0]) / _weighted_var(x[~treat][wc > 0], wc[wc > 0])
+            )
         rows[col] = row
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -1,0 +1,57 @@
+"""What the browser tests share: one page load with its complaints, the book's pages, the explorer's rows.
+
+The fixtures (``site``: one built copy of the book, served; ``browser``: Debian's Chromium) are in
+conftest.py, once per test session, since every browser test only reads the built book.
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlparse
+
+from schoolcollab.paths import Project
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+class Visit:
+    """One page load with everything the page asked for, and everything it complained about."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._route)
+        self.page.goto(url, wait_until="networkidle")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL:
+            self.outside.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def pages(project: Project) -> list[str]:
+    html = project.build_dir / "html"
+    return sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
+
+
+# the explorer's own tables (itables ids them), not the little tables inside its filter panes
+MAIN_TABLES = """[...document.querySelectorAll('table[id^="itables_"]')]"""
+
+
+def rows(page, table: int = 0) -> list[list[str]]:
+    """The visible rows of the page's ``table``-th explorer table (not its filter panes' tables)."""
+    return page.evaluate(f"""() => {MAIN_TABLES}[{table}].querySelector('tbody')
+        .querySelectorAll('tr').values().toArray()
+        .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
