@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from schoolcollab.check import check_project
-from schoolcollab.errors import InputError
+from schoolcollab.errors import InputError, Problems
+from schoolcollab.load import published_coefficients, published_variance
 from schoolcollab.paths import Project
-from schoolcollab.study.published import published_coefficients, published_variance
+from schoolcollab.study.published import load_coefficients
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,8 +119,10 @@ def test_a_broken_transcription_names_every_line_and_field_at_once(tmp_path: Pat
     path = tmp_path / "data" / "muijs2015" / "published_coefficients.csv"
     header = path.read_text(encoding="utf-8").splitlines()[0]
     path.write_text("\n".join([header, *BAD_ROWS]) + "\n", encoding="utf-8")
+    problems = Problems()
+    load_coefficients(path, problems)
     with pytest.raises(InputError) as caught:
-        published_coefficients(tmp_path)
+        problems.raise_if_any()
     found = {(p.line, p.field) for p in caught.value.problems}
     assert found == {(3, "sample"), (4, "coefficient"), (5, "table"), (5, "note")}
     message = str(caught.value)

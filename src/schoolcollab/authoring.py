@@ -86,7 +86,7 @@ def add_source(project, key: str) -> Added:
     )
     problems = Problems()
     codebook = load_codebook(project.codebook, problems)
-    inits = load_initiatives(project.data / "review" / "initiatives.csv", bib.keys(), problems)
+    inits = load_initiatives(project.input("initiatives"), bib.keys(), problems)
     problems.raise_if_any()
     assert codebook is not None
     write_atomic(path, text)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import review
-from .bib import cited_keys, parse_bibliography
+from .bib import cited_keys
+from .book_inputs import check_inputs
 from .citation import check_cff
 from .errors import Problem, Problems, did_you_mean, display_path
 from .inputs import read_input
-from .load import collect_evidence
 from .paths import Project
-from .prisma import added_by_edition, check_new_studies, load_searches
-from .study import cases, published
+from .prisma import added_by_edition, check_new_studies
 
 
 @dataclass(frozen=True)
@@ -72,23 +70,13 @@ def unfinished_records(proj: Project) -> list[str]:
 def check_project(proj: Project) -> CheckReport:
     """Every problem in references.bib, data/ and the chapters' citations, all at once."""
     problems = Problems()
-    bib = parse_bibliography(proj.bib, problems)
+    got = check_inputs(proj, problems)  # every input of schoolcollab.book_inputs, so none can be forgotten here
+    bib, evidence, searches = got["bibliography"], got["evidence"], got["searches"]
     keys = bib.keys()
-    evidence = collect_evidence(proj, problems, bib=bib)
-    searches = load_searches(proj, problems)  # here, not in every chapter's load: they read data/editions/
-    if evidence is not None:
+    if evidence is not None:  # here, not in every chapter's load: it reads data/editions/
         check_new_studies(
             proj, searches, added_by_edition(proj, set(evidence.sources["key"]), list(searches)), problems
         )
-    review.load_glossary(proj.data / "review" / "glossary.yaml", keys, problems)
-    review.load_roles(proj.data / "review" / "system_leadership.yaml", keys, problems)
-    review.load_search_strategy(proj.data / "review" / "search_strategy.yaml", problems)
-    review.load_yaml_document(proj.data / "review" / "summary_template.yaml", problems)
-    partnerships = cases.load_partnerships(proj.data / "muijs2015" / "partnerships.csv", problems)
-    cases.load_study(proj.data / "muijs2015" / "study.yaml", problems)
-    cases.load_processes(proj.data / "muijs2015" / "processes.yaml", partnerships, problems)
-    published.load_coefficients(proj.data / "muijs2015" / "published_coefficients.csv", problems)
-    published.load_variance(proj.data / "muijs2015" / "published_variance.csv", problems)
     check_cff(proj, problems)
     chapters = sorted(proj.chapters.rglob("*.md"))
     for chapter in chapters:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import review
-from .bib import Bibliography, load_bibliography, parse_bibliography, short_citation
+from .bib import Bibliography, parse_bibliography, short_citation
 from .errors import Problems
 from .evidence.appraisal import appraisal_rows, appraisal_status
 from .evidence.claims import check_claim_links, check_raw_claim_links, claim_tables, load_claims
@@ -23,8 +23,6 @@ from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .inputs import list_dir, read_text
 from .paths import Project, find_project
-from .prisma import load_searches
-from .study import cases
 
 if TYPE_CHECKING:
     from .editions import Changes
@@ -99,38 +97,44 @@ def book_chapters(root: Path | None = None, include_root: bool = True) -> list[C
 @lru_cache(maxsize=4)
 def bibliography(root: Path | None = None) -> Bibliography:
     """references.bib, validated."""
-    return load_bibliography(project(root).bib)
+    return load_input("bibliography", root)
 
 
-def _run(fn: Any, *args: Any) -> Any:
+def load_input(name: str, root: Path | None = None) -> Any:
+    """Input ``name`` of :mod:`schoolcollab.book_inputs`, validated, with the inputs it needs loaded
+    (once each) through this façade; raises InputError naming every problem."""
+    from .book_inputs import BY_NAME
+
+    spec = BY_NAME[name]
+    got = {need: globals()[need](root) for need in spec.needs}
     problems = Problems()
-    result = fn(*args, problems)
+    value = spec.load(project(root), problems, got)
     problems.raise_if_any()
-    return result
+    return value
 
 
 @lru_cache(maxsize=4)
 def initiatives(root: Path | None = None) -> pd.DataFrame:
     """Government initiatives promoting collaboration, by start year."""
-    return _run(review.load_initiatives, project(root).data / "review" / "initiatives.csv", bibliography(root).keys())
+    return load_input("initiatives", root)
 
 
 @lru_cache(maxsize=4)
 def glossary(root: Path | None = None) -> pd.DataFrame:
     """Glossary of terms."""
-    return _run(review.load_glossary, project(root).data / "review" / "glossary.yaml", bibliography(root).keys())
+    return load_input("glossary", root)
 
 
 @lru_cache(maxsize=4)
 def search_strategy(root: Path | None = None) -> dict[str, Any]:
     """The review's search strategy (databases, search strings, screening stages)."""
-    return _run(review.load_search_strategy, project(root).data / "review" / "search_strategy.yaml")
+    return load_input("search_strategy", root)
 
 
 @lru_cache(maxsize=4)
 def summary_template(root: Path | None = None) -> dict[str, Any]:
     """The review's literature summary template (Appendix 4)."""
-    return _run(review.load_yaml_document, project(root).data / "review" / "summary_template.yaml")
+    return load_input("summary_template", root)
 
 
 def collect_evidence(
@@ -144,7 +148,7 @@ def collect_evidence(
     if bib is None:
         bib = parse_bibliography(proj.bib, problems)
     codebook = load_codebook(proj.codebook, problems)
-    inits = review.load_initiatives(proj.data / "review" / "initiatives.csv", bib.keys(), problems)
+    inits = review.load_initiatives(proj.input("initiatives"), bib.keys(), problems)
     if codebook is None:
         return None
     files = files if files is not None else list_dir(proj.sources, "*.yaml")
@@ -180,10 +184,8 @@ def collect_evidence(
 @lru_cache(maxsize=4)
 def evidence(root: Path | None = None) -> Evidence:
     """The validated evidence base; raises InputError naming every problem."""
-    problems = Problems()
-    result = collect_evidence(project(root), problems)
-    problems.raise_if_any()
-    assert result is not None
+    result = load_input("evidence", root)
+    assert result is not None  # None only with problems, which load_input raised
     return result
 
 
@@ -197,26 +199,43 @@ def count_sources(ev: Evidence, **filters: str) -> int:
 @lru_cache(maxsize=4)
 def system_leadership(root: Path | None = None) -> pd.DataFrame:
     """System-leadership roles discussed by the review."""
-    return _run(review.load_roles, project(root).data / "review" / "system_leadership.yaml", bibliography(root).keys())
+    return load_input("system_leadership", root)
 
 
 @lru_cache(maxsize=4)
 def case_partnerships(root: Path | None = None) -> pd.DataFrame:
-    """The nine case-study partnerships of the primary-school study (data/muijs2015/partnerships.csv)."""
-    return _run(cases.load_partnerships, project(root).data / "muijs2015" / "partnerships.csv")
+    """The nine case-study partnerships of the primary-school study."""
+    return load_input("case_partnerships", root)
 
 
 @lru_cache(maxsize=4)
 def study_design(root: Path | None = None) -> dict:
-    """Design facts of the primary-school study (data/muijs2015/study.yaml)."""
-    return _run(cases.load_study, project(root).data / "muijs2015" / "study.yaml")
+    """Design facts of the primary-school study."""
+    return load_input("study_design", root)
 
 
 @lru_cache(maxsize=4)
 def case_processes(root: Path | None = None) -> pd.DataFrame:
-    """What the case-study partnerships did, needed and struggled with (data/muijs2015/processes.yaml)."""
-    base = project(root).data / "muijs2015"
-    return _run(cases.load_processes, base / "processes.yaml", case_partnerships(root))
+    """What the case-study partnerships did, needed and struggled with."""
+    return load_input("case_processes", root)
+
+
+@lru_cache(maxsize=4)
+def searches(root: Path | None = None) -> dict[str, Any]:
+    """Each edition's searches and screening counts (data/searches/), validated."""
+    return load_input("searches", root)
+
+
+@lru_cache(maxsize=4)
+def published_coefficients(root: Path | None = None) -> pd.DataFrame:
+    """The study's published model coefficients, as printed (with each correction noted)."""
+    return load_input("published_coefficients", root)
+
+
+@lru_cache(maxsize=4)
+def published_variance(root: Path | None = None) -> pd.DataFrame:
+    """The study's published variance components, as printed."""
+    return load_input("published_variance", root)
 
 
 def edition_changes(ev: Evidence, root: Path | None = None) -> Changes:
@@ -244,8 +263,4 @@ def prisma_flow(ev: Evidence, root: Path | None = None) -> tuple[str, dict[str, 
     """(edition, PRISMA 2020 counts) of the book as built (see schoolcollab.prisma.edition_flow)."""
     from .prisma import edition_flow
 
-    proj = project(root)
-    problems = Problems()
-    searches = load_searches(proj, problems)
-    problems.raise_if_any()
-    return edition_flow(proj, searches, set(ev.sources["key"]))
+    return edition_flow(project(root), searches(root), set(ev.sources["key"]))

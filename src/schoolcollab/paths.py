@@ -9,11 +9,37 @@ from pathlib import Path
 ROOT_MARKERS = ("_config.yml", "_toc.yml", "references.bib")
 
 
+# Where each input of the book lives, relative to the book's root. What each is, how it is loaded and what
+# it is checked against is declared with it in schoolcollab.book_inputs; this table is only the places,
+# so that code that needs a path (the CLI, authoring, the build) need not import every loader.
+INPUT_PATHS: dict[str, str] = {
+    "bibliography": "references.bib",
+    "codebook": "data/codebook.yaml",
+    "sources": "data/sources",
+    "claims": "data/findings.yaml",
+    "initiatives": "data/review/initiatives.csv",
+    "glossary": "data/review/glossary.yaml",
+    "system_leadership": "data/review/system_leadership.yaml",
+    "search_strategy": "data/review/search_strategy.yaml",
+    "summary_template": "data/review/summary_template.yaml",
+    "searches": "data/searches",
+    "case_partnerships": "data/muijs2015/partnerships.csv",
+    "study_design": "data/muijs2015/study.yaml",
+    "case_processes": "data/muijs2015/processes.yaml",
+    "published_coefficients": "data/muijs2015/published_coefficients.csv",
+    "published_variance": "data/muijs2015/published_variance.csv",
+}
+
+
 @dataclass(frozen=True)
 class Project:
     """The files of one book project."""
 
     root: Path
+
+    def input(self, name: str) -> Path:
+        """The file or folder of the input called ``name`` (a key of :data:`INPUT_PATHS`)."""
+        return self.root / INPUT_PATHS[name]
 
     @property
     def data(self) -> Path:
@@ -21,7 +47,7 @@ class Project:
 
     @property
     def bib(self) -> Path:
-        return self.root / "references.bib"
+        return self.input("bibliography")
 
     @property
     def chapters(self) -> Path:
@@ -29,15 +55,15 @@ class Project:
 
     @property
     def sources(self) -> Path:
-        return self.data / "sources"
+        return self.input("sources")
 
     @property
     def codebook(self) -> Path:
-        return self.data / "codebook.yaml"
+        return self.input("codebook")
 
     @property
     def claims(self) -> Path:
-        return self.data / "findings.yaml"
+        return self.input("claims")
 
     @property
     def build_dir(self) -> Path:

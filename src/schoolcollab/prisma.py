@@ -135,7 +135,7 @@ def _value(search: dict[str, Any], name: str) -> int | None:
 
 def load_searches(project: Project, problems: Problems) -> dict[str, dict[str, Any]]:
     """Edition name -> its validated search counts; every problem, with its line, into ``problems``."""
-    folder = project.data / "searches"
+    folder = project.input("searches")
     out: dict[str, dict[str, Any]] = {}
     if not folder.is_dir():
         return out
@@ -187,7 +187,7 @@ def check_new_studies(
 ) -> None:
     """A search's new studies must equal the records its edition added (``added``: edition -> count)."""
     for name, search in searches.items():
-        path = project.data / "searches" / f"{name}.yaml"
+        path = project.input("searches") / f"{name}.yaml"
         want = added.get(name)
         new = _value(search, "new_studies")
         if want is not None and new is not None and new != want:

@@ -72,8 +72,10 @@ def write_state(state_dir: Path, docname: str, state: ChapterState) -> None:
 
 
 def inputs_fingerprint(project: Project, inputs: list[str] | None) -> str:
-    """Hash of the package's code and of ``inputs`` (all of data/ and references.bib when unknown)."""
-    paths = [Path(p) for p in inputs] if inputs is not None else [project.data, project.bib]
+    """Hash of the package's code and of ``inputs`` (every input of schoolcollab.book_inputs when unknown)."""
+    from ..book_inputs import input_paths
+
+    paths = [Path(p) for p in inputs] if inputs is not None else input_paths(project)
     return digest([project.package, *paths], project.root)
 
 

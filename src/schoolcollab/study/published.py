@@ -178,19 +178,3 @@ def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
             )
     out = _typed(frame, ["value"])
     return out
-
-
-def published_coefficients(root: Path) -> pd.DataFrame:
-    """Tables 2-4 of Muijs (2015) as tidy rows; raises InputError naming every problem."""
-    problems = Problems()
-    frame = load_coefficients(root / "data" / "muijs2015" / "published_coefficients.csv", problems)
-    problems.raise_if_any()
-    return frame
-
-
-def published_variance(root: Path) -> pd.DataFrame:
-    """The variance shares printed under Tables 2-4; raises InputError naming every problem."""
-    problems = Problems()
-    frame = load_variance(root / "data" / "muijs2015" / "published_variance.csv", problems)
-    problems.raise_if_any()
-    return frame

@@ -13,9 +13,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..load import study_design
+from ..load import published_coefficients, published_variance, study_design
 from ..paths import find_project
-from .published import published_coefficients, published_variance
 from .simulate import Calibration, calibrate, draw_population, fit_design, matched_schools, recovery_study
 
 SEED = 20151047  # the paper's DOI suffix: any fixed number would do
