@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -75,8 +76,12 @@ class Bibliography:
     unparsed: frozenset[str] = frozenset()  # keys of entries that failed to parse (reported already)
     readable: bool = True
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys of ``keys()``, so that ``for k in bib`` reads like a mapping's."""
+        return iter(self.keys())
 
     def keys(self) -> set[str]:
         """Keys to check citations against: the parsed entries and those that failed to parse (their

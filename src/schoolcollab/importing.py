@@ -23,7 +23,9 @@ from .inputs import read_input
 from .paths import Project
 from .yamlio import write_atomic
 
-STOP_WORDS = frozenset(["a", "an", "the", "of", "on", "in", "and", "for", "to", "with", "at", "by", "from", "is", "are", "do", "does"])
+STOP_WORDS = frozenset(
+    ["a", "an", "the", "of", "on", "in", "and", "for", "to", "with", "at", "by", "from", "is", "are", "do", "does"]
+)
 RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 TY_HINT = "each record opened by a TY line naming its type, e.g. 'TY  - JOUR' (a tag, two spaces, '- ')"
 ER_HINT = "each record closed by an 'ER  -' line (ER, two spaces, '-')"

@@ -64,7 +64,9 @@ def cell_status(sources: int, empirical_sources: int, weak_below: int = WEAK_BEL
 def gap_map(matrix: pd.DataFrame, weak_below: int = WEAK_BELOW) -> pd.DataFrame:
     """Cells with no evidence, or only weak evidence (fewer than ``weak_below`` empirical sources)."""
     out = matrix.copy()
-    out["status"] = [cell_status(s, e, weak_below) for s, e in zip(out["sources"], out["empirical_sources"], strict=False)]
+    out["status"] = [
+        cell_status(s, e, weak_below) for s, e in zip(out["sources"], out["empirical_sources"], strict=False)
+    ]
     return out[out["status"] != "evidence"].reset_index(drop=True)
 
 

@@ -83,7 +83,8 @@ class BookTable:
         body = []
         for row in self.text.itertuples(index=False):
             cells = "".join(
-                f"<td{self._html_class(v)}{self._html_style(c)}>{html.escape(v)}</td>" for c, v in zip(cols, row, strict=False)
+                f"<td{self._html_class(v)}{self._html_style(c)}>{html.escape(v)}</td>"
+                for c, v in zip(cols, row, strict=False)
             )
             body.append(f"<tr>{cells}</tr>")
         size = ' style="font-size:0.85em"' if self.small else ""
@@ -131,7 +132,8 @@ class BookTable:
             else [False] * len(cols)
         )
         spec = "".join(
-            ">{\\raggedright\\arraybackslash}X" if w else ("r" if c in self.right else "l") for c, w in zip(cols, wraps, strict=False)
+            ">{\\raggedright\\arraybackslash}X" if w else ("r" if c in self.right else "l")
+            for c, w in zip(cols, wraps, strict=False)
         )
         env = "xltabular" if any(wraps) else "longtable"
         size = "\\footnotesize" if self.small or len(cols) > 4 else "\\small"

@@ -85,7 +85,9 @@ def history_table(history: pd.DataFrame) -> BookTable:
             "Claims": history["claims"],
             "High / moderate / low / very low": [
                 f"{a} / {b} / {c} / {d}"
-                for a, b, c, d in zip(history["high"], history["moderate"], history["low"], history["very low"], strict=False)
+                for a, b, c, d in zip(
+                    history["high"], history["moderate"], history["low"], history["very low"], strict=False
+                )
             ],
             "Note": history["note"],
         }

@@ -217,7 +217,9 @@ def recovery_table(summary: pd.DataFrame, coefficients: pd.DataFrame) -> BookTab
                 _cell(eff.loc[(s, y), "coefficient"], eff.loc[(s, y), "se"])
                 for s, y in zip(summary["sample"], summary["year"], strict=False)
             ],
-            "Simulated mean (bias)": [f"{m:.3f} ({b:+.3f})" for m, b in zip(summary["mean_estimate"], summary["bias"], strict=False)],
+            "Simulated mean (bias)": [
+                f"{m:.3f} ({b:+.3f})" for m, b in zip(summary["mean_estimate"], summary["bias"], strict=False)
+            ],
             "SD of estimates": summary["sd_estimate"].map("{:.3f}".format),
             "Mean SE": summary["mean_se"].map("{:.3f}".format),
             "95 % coverage": [
