@@ -3,7 +3,8 @@
 
     python3 dev.py book     # create .venv, install the locked dependencies, build _build/html
     python3 dev.py pdf      # also install TeX Live from Debian (apt), then build HTML and _build/latex/*.pdf
-    python3 dev.py test     # the set-up of both (plus Chromium for the browser tests), then every test
+    python3 dev.py test     # the set-up of both (plus Chromium for the browser tests), the lint gate, every test
+    python3 dev.py lint     # set up, then only the gate: ruff check, ruff format --check, mypy
     python3 dev.py lock     # re-resolve the dependencies and rewrite requirements.lock
 
 Only the standard library is used here, because nothing else is installed yet.
@@ -68,6 +69,26 @@ def system_packages(programs: dict[str, str], extra: list[str] = ()) -> None:
     run(*sudo, "apt-get", "install", "-y", "-qq", *wanted, env=env)
 
 
+# The lint and type gate: each command must pass before any test runs (paths as in pyproject's tool configs).
+LINTED = ["src", "tests", "benchmarks", "dev.py"]
+GATE = [
+    ["ruff", "check", *LINTED],
+    ["ruff", "format", "--check", *LINTED],
+    ["mypy"],  # files and settings: [tool.mypy] in pyproject.toml
+]
+
+
+def lint() -> int:
+    """Run the gate, stopping at the first command that fails (its output says why)."""
+    for cmd in GATE:
+        print("+", " ".join(cmd), flush=True)
+        code = subprocess.call([BIN / cmd[0], *cmd[1:]], cwd=ROOT)
+        if code:
+            print(f"lint gate failed: {' '.join(cmd)} (exit {code})", file=sys.stderr)
+            return code
+    return 0
+
+
 def lock() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(sys.executable, "-m", "venv", tmp)
@@ -89,16 +110,21 @@ def main(argv: list[str]) -> int:
     if task == "lock":
         lock()
         return 0
-    if task not in ("book", "pdf", "test"):
+    if task not in ("book", "pdf", "test", "lint"):
         print(__doc__)
         return 2
     setup()
+    if task == "lint":
+        return lint()
     if task == "book":
         return subprocess.call([BIN / "schoolcollab", "build", *argv[1:]], cwd=ROOT)
     system_packages(TEX, TEX_EXTRA)
     if task == "pdf":
         return subprocess.call([BIN / "schoolcollab", "build", "--pdf", *argv[1:]], cwd=ROOT)
     system_packages(TEST_TOOLS)
+    code = lint()
+    if code:
+        return code
     return subprocess.call([BIN / "python", "-m", "pytest", *argv[1:]], cwd=ROOT)
 
 

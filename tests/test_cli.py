@@ -39,7 +39,7 @@ def test_check_reports_every_problem_with_file_field_and_line(book) -> None:
     assert result.returncode == 1
     err = result.stderr
     assert "Traceback" not in err
-    line = next(i for i, l in enumerate(bad_design.splitlines(), 1) if l.startswith("design:"))
+    line = next(i for i, text in enumerate(bad_design.splitlines(), 1) if text.startswith("design:"))
     assert f"data/sources/{source.name}:{line}: design: 'casestudy' is not a term of the codebook" in err
     assert "case_study" in err  # the valid values are named
     assert "chapters/introduction.md" in err and "nobody1999unknown" in err
@@ -154,7 +154,7 @@ def test_add_lists_every_placeholder_and_its_template_is_honest(book) -> None:
     line_no = {f: i for i, f in enumerate(text.splitlines(), 1)}
     assert lines["design"].startswith(
         f"  - data/sources/nouveau2026schools.yaml:"
-        f"{next(i for l, i in line_no.items() if l.startswith('design:'))}: design: "
+        f"{next(i for text, i in line_no.items() if text.startswith('design:'))}: design: "
         "still not_reported: the work's design, one of: book, case_study,"
     )
     assert lines["design"].endswith("(or keep not_reported if the work does not say)")

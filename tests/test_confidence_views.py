@@ -1,4 +1,5 @@
-"""Where the book shows a rating it shows the four components and their reasons; the appraisals are shown and complete."""
+"""Where the book shows a rating it shows the four components and their reasons; the appraisals are shown
+and complete."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def test_all_record_problems_are_reported_at_once(mini) -> None:
     assert any("nobody2020x.yaml" in m and "not in references.bib" in m for m in msgs)
     # the line of a bad value is given
     bad = next(p for p in problems if p.field == "design")
-    assert bad.line == next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("design:"))
+    assert bad.line == next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("design:"))
 
 
 def test_claim_ledger_problems_name_the_claim(mini) -> None:

@@ -38,8 +38,8 @@ def shown_counts(page) -> dict[tuple[str, str], int]:
     return {(t, f): n for t, f, n in cells}
 
 
-def expected_counts(ev, keep: GapFilter = GapFilter()) -> dict[tuple[str, str], int]:
-    cells = gap_map_cells(ev.tables, ev.codebook, keep)
+def expected_counts(ev, keep: GapFilter | None = None) -> dict[tuple[str, str], int]:
+    cells = gap_map_cells(ev.tables, ev.codebook, GapFilter() if keep is None else keep)
     return {(c.theme, c.family): c.sources for c in cells.itertuples()}
 
 

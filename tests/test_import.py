@@ -83,7 +83,8 @@ DUP_TITLE = """\
 TY  - JOUR
 AU  - Chapman, Christopher
 AU  - Muijs, Daniel
-TI  - Does school to school collaboration promote school improvement: a study of the impact of school federations on student outcomes
+TI  - Does school to school collaboration promote school improvement: a study of the impact of school \
+federations on student outcomes
 T2  - School Effectiveness and School Improvement
 PY  - 2014///
 ER  -

@@ -76,7 +76,7 @@ class Bibliography:
     unparsed: frozenset[str] = frozenset()  # keys of entries that failed to parse (reported already)
     readable: bool = True
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self.entries
 
     def __iter__(self) -> Iterator[str]:
@@ -183,8 +183,8 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
         for name in TEXT_FIELDS:
             quoted = SINGLE_LATEX_QUOTE.search(fields.get(name, ""))
             if quoted:
-                said = re.match(r"`[^`]*?'(?![A-Za-z])", fields[name][quoted.start() :])
-                said = said.group() if said else "`"
+                opening = re.match(r"`[^`]*?'(?![A-Za-z])", fields[name][quoted.start() :])
+                said = opening.group() if opening else "`"
                 problems.add(
                     path,
                     f"the {name} uses a LaTeX single quotation mark ({said}), which the references "
@@ -222,7 +222,7 @@ def load_bibliography(path: Path) -> Bibliography:
 
 def cited_keys(text: str) -> list[tuple[int, str]]:
     """(line, key) for every key in a MyST ``{cite}`` role in ``text``."""
-    found = []
+    found: list[tuple[int, str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         for match in CITE_ROLE.finditer(line):
             found.extend((lineno, k.strip()) for k in match.group(1).split(",") if k.strip())

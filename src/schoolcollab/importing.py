@@ -223,7 +223,8 @@ def family_part(name: str, corporate: dict[str, str]) -> str:
             return corporate[normal_title(full)]
         words = [w for w in re.findall(r"[A-Za-z][\w']*", plain(full)) if w[0].isupper()]
         return letters(full) if len(words) < 2 else "".join(w[0] for w in words).lower()
-    depth, tokens, current = 0, [], ""
+    depth, current = 0, ""
+    tokens: list[str] = []
     for ch in name:
         depth += (ch == "{") - (ch == "}")
         if ch == "," and depth == 0:

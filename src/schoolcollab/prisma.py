@@ -74,7 +74,7 @@ NODES = (
     ("total_reports", "NA", "box16", "Reports of total included studies"),
 )
 # each stage may not hold more than what the stages before it leave: (stage, [stages it comes from], [taken off])
-ORDER = (
+ORDER: tuple[tuple[str, list[str], list[str]], ...] = (
     (
         "records_screened",
         ["database_results", "register_results"],

@@ -264,16 +264,15 @@ class Codebook:
     def scope_schema(self) -> dict[str, Any]:
         """What a claim is about: countries, phases and forms of collaboration (a list, or ``all``) and a
         period of years; the relevance of each source is judged against it."""
-        either = lambda name: {
-            "anyOf": [
-                {"const": "all"},
-                {
-                    "type": "array",
-                    "minItems": 1,  # noqa: E731
-                    "items": {"enum": self.ids(name)},
-                },
-            ]
-        }
+
+        def either(name: str) -> dict[str, Any]:
+            return {
+                "anyOf": [
+                    {"const": "all"},
+                    {"type": "array", "minItems": 1, "items": {"enum": self.ids(name)}},
+                ]
+            }
+
         year = {"type": "integer", "minimum": 1500, "maximum": 2100}
         return {
             "type": "object",

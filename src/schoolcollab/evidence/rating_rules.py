@@ -218,7 +218,9 @@ def study_rules_table() -> pd.DataFrame:
     rows.append(
         {
             "Study limitations": NOT_A_STUDY,
-            "When the weights of the criteria that apply add up to": "the work is not appraised: not a study, or not described in the source documents",
+            "When the weights of the criteria that apply add up to": (
+                "the work is not appraised: not a study, or not described in the source documents"
+            ),
         }
     )
     return pd.DataFrame(rows)

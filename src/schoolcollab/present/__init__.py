@@ -1,5 +1,7 @@
 """Tables and figures for the chapters: one short call each, one look for the whole book."""
 
+from typing import TYPE_CHECKING
+
 from .cite_view import cite_box
 from .confidence_views import (
     appraisal_table,
@@ -98,6 +100,9 @@ __all__ = [
     "listing",
     "markdown_text",
 ]
+
+if TYPE_CHECKING:
+    from .explorer import InteractiveLibrary
 
 
 def interactive_library() -> "InteractiveLibrary":

@@ -198,7 +198,7 @@ def processes_table(processes: pd.DataFrame) -> BookTable:
 def processes_by_type(processes: pd.DataFrame) -> dict[str, int]:
     """How many processes were seen in at least one partnership of each type (I, II, III)."""
     listed = processes["partnership_types"][processes["partnership_types"].map(lambda v: isinstance(v, list))]
-    return {t: int(listed.map(lambda types: t in types).sum()) for t in ("I", "II", "III")}
+    return {t: int(listed.map(lambda types, t=t: t in types).sum()) for t in ("I", "II", "III")}
 
 
 GROUP_TITLES = {

@@ -145,9 +145,8 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     if data is None:
         return pd.DataFrame(columns=columns)
     errors = report(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
-    if errors:
-        if not isinstance(data, list):
-            return pd.DataFrame(columns=columns)
+    if errors and not isinstance(data, list):
+        return pd.DataFrame(columns=columns)
     # cross-check the items the schema accepted, so one run reports both kinds of problem
     broken = {err.absolute_path[0] for err in errors if err.absolute_path}
     numbers = pd.to_numeric(partnerships["partnership"], errors="coerce")
