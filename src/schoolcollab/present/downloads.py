@@ -271,7 +271,7 @@ class DownloadsList:
         items_tex = "".join(f"\\item \\texttt{{{latex_escape(d.file)}}}: {latex_escape(d.what)}\n" for d in DOWNLOADS)
         latex = (f"In the folder \\texttt{{{FOLDER}/}} of the HTML edition:\n\\begin{{itemize}}\n{items_tex}"
                  "\\end{itemize}\n")
-        return {"text/html": f'<ul class="sc-downloads">{items}</ul>', LATEX_MIME: latex,
+        return {"text/html": f'<ul class="sc-downloads sc-themed">{items}</ul>', LATEX_MIME: latex,
                 "text/plain": "\n".join(f"{d.file}: {d.what}" for d in DOWNLOADS)}
 
 
