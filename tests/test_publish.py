@@ -21,15 +21,16 @@ def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(tmp_path: Path) ->
     assert first.returncode == 0, first.stdout + first.stderr
     images = book.build_dir / "html" / "_images"
     before = {p.name for p in images.iterdir()}
-    # a new finding in a cell of the gap map redraws the map (a new image); a chapter leaves the book
+    # a new impact finding redraws the impact figure (a new image); a chapter leaves the book
     path = book.sources / "ainscow2006collaboration.yaml"
     record = yaml.safe_load(path.read_text())
     record["findings"].append(
         {
-            "theme": "sustainability",
-            "direction": "positive",
+            "theme": "impact_students",
+            "domain": "attainment",
+            "direction": "negative",
             "summary": "A test finding.",
-            "where": "seed 1, Sustainability",
+            "where": "seed 1, Impact",
         }
     )
     path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
@@ -41,7 +42,7 @@ def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(tmp_path: Path) ->
     second = subprocess.run([CLI, "build"], cwd=book.root, capture_output=True, text=True)
     assert second.returncode == 0, second.stdout + second.stderr
     after = {p.name for p in images.iterdir()}
-    assert after - before, "the gap map was not redrawn"
+    assert after - before, "the impact figure was not redrawn"
     pages = "\n".join(p.read_text() for p in (book.build_dir / "html").rglob("*.html"))
     unused = sorted(name for name in after if name not in pages)
     assert not unused, unused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import re
 import tempfile
 from collections.abc import Sequence
@@ -201,10 +202,23 @@ def _nodes(path: str, mtime_ns: int) -> Any:
         return None
 
 
+def file_mode(path: Path) -> int:
+    """The permissions a rewritten file keeps, or a new one gets (what ``open`` would give under the umask):
+    ``mkstemp`` makes its file private, which a rename would otherwise pass on to the author's file or the site."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` all at once: readers see the old file or the new one, never half."""
     path = Path(path)
+    mode = file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

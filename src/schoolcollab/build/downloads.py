@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ..paths import Project
+from ..yamlio import file_mode
 
 PDF_LINK_CLASS = "sc-pdf-link"
 HEADER_BUTTONS = '<div class="article-header-buttons">'  # the theme's row of buttons above every article
@@ -25,6 +26,7 @@ HEADER_BUTTONS = '<div class="article-header-buttons">'  # the theme's row of bu
 def _write(path: Path, data: bytes) -> None:
     """All at once: a temporary file in the same folder, then a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, file_mode(path))  # readable like the rest of the site, not private as mkstemp makes it
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

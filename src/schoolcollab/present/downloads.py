@@ -384,7 +384,7 @@ class DownloadsList:
             "\\end{itemize}\n"
         )
         return {
-            "text/html": f'<ul class="sc-downloads">{items}</ul>',
+            "text/html": f'<ul class="sc-downloads sc-themed">{items}</ul>',
             LATEX_MIME: latex,
             "text/plain": "\n".join(f"{d.file}: {d.what}" for d in DOWNLOADS),
         }

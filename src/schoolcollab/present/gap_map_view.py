@@ -141,7 +141,7 @@ class InteractiveGapMap:
         """The block the web page shows; the script renders the table from the data inside it."""
         n = len(self.data["sources"])
         return (
-            f'<div class="sc-gapmap"><style>{_asset("gap_map.css")}</style>'
+            f'<div class="sc-gapmap sc-themed"><style>{_asset("gap_map.css")}</style>'
             f'<script type="application/json" class="sc-gm-data">{_json_for_script(self.data)}</script>'
             f"{_filter_form(self.data)}"
             f'<p class="sc-gm-status" role="status">Showing all {n} sources with a finding on these themes.</p>{LEGEND}'
