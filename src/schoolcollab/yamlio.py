@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import stat
 import re
+import stat
 import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
