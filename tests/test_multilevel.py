@@ -108,3 +108,40 @@ def test_missing_values_are_refused_not_dropped():
     data.loc[3, "x1"] = np.nan
     with pytest.raises(ValueError, match="missing values in: x1"):
         fit_two_level(data, "y", ["x1"], "school")
+
+
+@pytest.mark.parametrize("engine", ["profile", "statsmodels"])
+@pytest.mark.parametrize("n_groups", [0, 1])
+def test_fewer_than_two_groups_are_refused(n_groups, engine):
+    data = school_data(np.random.default_rng(2))
+    data = data[data["school"] < n_groups]  # one school's pupils, or none at all
+    with pytest.raises(ValueError, match=f"needs at least 2 groups in 'school', and the data have {n_groups}:"):
+        fit_two_level(data, "y", ["x1"], "school", engine=engine)
+
+
+@pytest.mark.parametrize(
+    "predictors, slopes, needed",
+    [
+        (["x1", "x2"], [], 5),  # 3 fixed effects + group and residual variances
+        (["x1"], ["x1"], 6),  # 2 fixed effects + 2 variances and a covariance + residual variance
+    ],
+)
+def test_as_many_observations_as_parameters_are_refused(predictors, slopes, needed):
+    data = school_data(np.random.default_rng(3))
+    few = pd.concat([data[data["school"] == 0].head(3), data[data["school"] == 1].head(needed - 3)])
+    assert len(few) == needed and few["school"].nunique() == 2
+    fixed, variances = len(predictors) + 1, needed - len(predictors) - 1
+    with pytest.raises(
+        ValueError,
+        match=rf"with {fixed} fixed effect\(s\) and {variances} variance parameter\(s\) needs more than "
+        rf"{needed} observations, and the data have {needed}$",
+    ):
+        fit_two_level(few, "y", predictors, "school", random_slopes=slopes)
+
+
+def test_one_observation_more_than_the_parameters_is_fitted():
+    data = school_data(np.random.default_rng(3))
+    few = pd.concat([data[data["school"] == 0].head(3), data[data["school"] == 1].head(3)])
+    fit = fit_two_level(few, "y", ["x1", "x2"], "school")  # 6 observations, 5 parameters
+    assert (fit.n_obs, fit.n_groups) == (6, 2)
+    assert np.isfinite(fit.loglik) and np.isfinite(fit.params).all()

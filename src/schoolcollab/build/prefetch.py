@@ -10,8 +10,10 @@ All kernels are started from this one process: jupyter_client's port cache then 
 apart (kernels started by parallel Sphinx workers picked the same free port and failed). The order is
 set by :func:`schedule` from each chapter's time at its last execution, kept in
 ``_build/execution-times.json`` (``--force`` keeps it, ``clean`` removes it). A chapter in which a cell
-raises is reported here, naming the chapter, the cell's line and the error, and the build stops; a
-chapter that fails for any other reason (a kernel that did not start) is left to Sphinx.
+raises, or runs past the execution timeout, is reported here, naming the chapter, the cell's line and
+the error or the timeout, and the build stops: Sphinx is never handed that chapter (it would only run it
+again, and end in its crash report). A chapter that fails for any other reason (a kernel that did not
+start) is left to Sphinx.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.cache.db import NbCacheRecord
 from myst_nb.core.read import read_myst_markdown_notebook
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from sphinx_external_toc.parsing import parse_toc_yaml
 
 from ..errors import display_path
@@ -45,30 +47,51 @@ from .sphinx_ext import FP_KEY
 
 @dataclass(frozen=True)
 class CellFailure:
-    """A code cell of a chapter that raised: where it is in the .md file and what it raised."""
+    """A code cell of a chapter that failed: where it is in the .md file and what went wrong."""
 
     path: Path
     line: int | None
     cell: int
-    error: str
+    what: str  # "raised ValueError: ..." or why the cell was stopped
 
     def __str__(self) -> str:
         where = f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
-        return f"{where}: code cell {self.cell} raised {self.error}"
+        return f"{where}: code cell {self.cell} {self.what}"
+
+
+def _locate(executed: nbformat.NotebookNode, index: int | None) -> tuple[int | None, int]:
+    """The line in the chapter's source of the notebook cell ``index``, and its number among code cells."""
+    code_cells = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
+    source_map = executed.metadata.get("source_map") or []
+    line = source_map[index] + 1 if index is not None and index < len(source_map) else None
+    return line, code_cells.index(index) + 1 if index in code_cells else 0
 
 
 def cell_failure(chapter: Chapter, executed: nbformat.NotebookNode, exc: Exception) -> CellFailure:
     """Locate the cell that raised (the first with an error output) and its line in the chapter's source."""
-    code_cells = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
     failed = next(
-        (i for i in code_cells if any(o.get("output_type") == "error" for o in executed.cells[i].get("outputs", []))),
+        (
+            i
+            for i, c in enumerate(executed.cells)
+            if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+        ),
         None,
     )
-    source_map = executed.metadata.get("source_map") or []
-    line = source_map[failed] + 1 if failed is not None and failed < len(source_map) else None
+    line, number = _locate(executed, failed)
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-    number = code_cells.index(failed) + 1 if failed is not None else 0
-    return CellFailure(chapter.path, line, number, f"{ename}: {evalue}".strip().rstrip(":"))
+    return CellFailure(chapter.path, line, number, "raised " + f"{ename}: {evalue}".strip().rstrip(":"))
+
+
+def cell_timeout(chapter: Chapter, executed: nbformat.NotebookNode, index: int | None, timeout: int) -> CellFailure:
+    """The cell ``index`` ran past the per-cell timeout: say so, and where the timeout is set."""
+    line, number = _locate(executed, index)
+    return CellFailure(
+        chapter.path,
+        line,
+        number,
+        f"ran past the execution timeout of {timeout} s and was stopped; "
+        "make it faster, or raise the timeout in _config.yml: execute.timeout",
+    )
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,7 @@ async def _execute(
         nb = nbformat.from_dict(chapter.notebook)
         # "immediate": once every cell has run and its outputs are in, the kernel holds nothing more;
         # a graceful shutdown kept the chapter's slot idle for 0.3 s (0.1 s this way)
+        running: list[int] = []  # the notebook index of the cell executing, for a timeout to name it
         client = NotebookClient(
             nb,
             timeout=timeout,
@@ -119,6 +143,7 @@ async def _execute(
             record_timing=False,
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(chapter.path.parent)}},
+            on_cell_execute=lambda cell, cell_index: running.append(cell_index),
         )
         start = time.perf_counter()
         try:
@@ -128,6 +153,11 @@ async def _execute(
         except CellExecutionError as exc:  # the author's code raised: say where, and stop the build
             pending.unlink(missing_ok=True)
             failure = cell_failure(chapter, nb, exc)
+            log.write(f"{failure}\n{exc}\n")
+            return chapter, failure, time.perf_counter() - start
+        except CellTimeoutError as exc:  # Sphinx would run it again to the same timeout, then crash
+            pending.unlink(missing_ok=True)
+            failure = cell_timeout(chapter, nb, running[-1] if running else None, timeout)
             log.write(f"{failure}\n{exc}\n")
             return chapter, failure, time.perf_counter() - start
         except Exception as exc:  # noqa: BLE001 - e.g. a kernel that did not start: Sphinx runs it again
@@ -252,10 +282,12 @@ def prefetch(
     jobs: int | None = None,
     on_progress: Callable[[str, int, str], None] | None = None,
     handoff_dir: Path | None = None,
+    on_failure: Callable[[CellFailure], None] | None = None,
 ) -> Prefetched:
     """Execute ``todo`` (see :func:`plan`), caching each chapter as soon as it finishes and, with
-    ``handoff_dir``, releasing it to Sphinx (:mod:`.handoff`). Returns the docnames executed and the
-    cells that raised."""
+    ``handoff_dir``, releasing it to Sphinx (:mod:`.handoff`). A chapter whose cell raised or timed out
+    is not released: ``on_failure`` is told first (the build stops Sphinx there), and its marker stays
+    until every chapter is done. Returns the docnames executed and the cells that failed."""
     if not todo:
         return Prefetched([], [])
     timeout = execution_timeout(project)
@@ -264,11 +296,16 @@ def prefetch(
     done, failures, timed = [], [], {}
 
     def store(chapter: Chapter, executed: nbformat.NotebookNode | CellFailure | None, seconds: float) -> None:
+        handed = True
         try:
             if executed is not None:
                 timed[chapter.docname] = seconds
             if isinstance(executed, CellFailure):
+                # Released now, Sphinx would start executing the chapter before the build could stop it
                 failures.append(executed)
+                handed = False
+                if on_failure is not None:
+                    on_failure(executed)
             elif executed is not None:
                 # Marked for Sphinx to read again first: if the build is killed after the record below,
                 # the next build must still re-render this page, not find it up to date.
@@ -282,7 +319,7 @@ def prefetch(
                 record_execution(project, state_dir, chapter.docname, chapter.token)
                 done.append(chapter.docname)
         finally:
-            if handoff_dir is not None:
+            if handoff_dir is not None and handed:
                 handoff.release(handoff_dir, chapter.docname)
 
     try:

@@ -34,6 +34,7 @@ SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): |^Extension
 # LaTeX's own fatal lines ("! Undefined control sequence.") and latexmk's verdict
 LATEX_PROBLEM = re.compile(r"^! |^Latexmk: Errors|^Error: Failed to build pdf")
 EXECUTED = re.compile(r"^(\S+?): Executing notebook using")
+STOP_SECONDS = 10  # how long a stopped Sphinx gets to exit before it is killed
 
 
 @dataclass
@@ -158,9 +159,11 @@ def _html_alongside_execution(
     on_progress: Callable[[str, int, str], None] | None,
 ) -> tuple[int, Prefetched]:
     """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
-    it is cached (:mod:`.handoff`). If a chapter's code raises, Sphinx is stopped: it would only run
-    the chapter again and fail the same way. With ``for_print`` the chapters execute for the print
-    edition too (figures also stored as PDF), so the PDF build that follows finds them cached."""
+    it is cached (:mod:`.handoff`). If a chapter's code raises or runs past the timeout, Sphinx is
+    stopped at once, before it is handed that chapter: it would only run the chapter again and fail the
+    same way (after a timeout, with its crash report). The other chapters still finish and are cached.
+    With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
+    the PDF build that follows finds them cached."""
     todo = plan(project, stage, default_jobs(), for_print)
     handoff_dir = stage / "_build" / ".handoff"
     handoff.announce(handoff_dir, [c.docname for c in todo])
@@ -169,18 +172,33 @@ def _html_alongside_execution(
     outcome: list[Prefetched | BaseException] = []
     with _start_jupyter_book(project, "html", for_print, handoff_dir if todo else None) as proc:
 
+        def stop_sphinx(_failure: object = None) -> None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
         def execute() -> None:
             try:
                 with open(log_path, "a", encoding="utf-8") as log:
                     outcome.append(
-                        prefetch(project, stage, todo, log, on_progress=on_progress, handoff_dir=handoff_dir)
+                        prefetch(
+                            project,
+                            stage,
+                            todo,
+                            log,
+                            on_progress=on_progress,
+                            handoff_dir=handoff_dir,
+                            on_failure=stop_sphinx,
+                        )
                     )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 outcome.append(exc)
             finally:
                 executing.clear()
                 if not isinstance(outcome[-1], Prefetched) or outcome[-1].failures:
-                    proc.terminate()
+                    stop_sphinx()
 
         worker = threading.Thread(target=execute, name="execute-chapters")
         worker.start()
@@ -257,7 +275,7 @@ def _build(
     code, ahead = _html_alongside_execution(project, stage, log_path, result, pdf, on_progress)
     ran_ahead = [str(project.root / f"{done}.md") for done in ahead.executed]
     result.executed = ran_ahead + [doc for doc in result.executed if doc not in ran_ahead]
-    if ahead.failures:  # a chapter's code raised: its cell is named, not Sphinx's echo of it
+    if ahead.failures:  # a chapter's cell raised or timed out: the cell is named, not Sphinx's echo of it
         result.warnings = [str(failure) for failure in ahead.failures]
         return result
     built = stage / "_build" / "html"

@@ -180,6 +180,22 @@ def _dense_information(
     return 0.5 * info
 
 
+def _check_size(n_obs: int, n_groups: int, group: str, n_fixed: int, n_random: int) -> None:
+    """Refuse data too small to identify the model's parameters."""
+    # With one group the optimiser still returns a group variance (~1e-8), which reads like an estimate
+    if n_groups < 2:
+        raise ValueError(
+            f"a two-level model needs at least 2 groups in '{group}', and the data have {n_groups}: "
+            "a variance between groups needs groups to vary"
+        )
+    n_variance = n_random * (n_random + 1) // 2 + 1  # the group-level covariance matrix, then the residual
+    if n_obs <= n_fixed + n_variance:
+        raise ValueError(
+            f"a two-level model with {n_fixed} fixed effect(s) and {n_variance} variance parameter(s) needs more "
+            f"than {n_fixed + n_variance} observations, and the data have {n_obs}"
+        )
+
+
 def fit_two_level(
     data: pd.DataFrame,
     outcome: str,
@@ -192,10 +208,12 @@ def fit_two_level(
     """Fit ``outcome ~ 1 + predictors`` with a random intercept (and ``random_slopes``) for ``group``.
 
     ``engine="auto"`` uses the exact profile-likelihood path for random-intercept models and MixedLM
-    (several optimisers) otherwise; ``"statsmodels"`` forces MixedLM.
+    (several optimisers) otherwise; ``"statsmodels"`` forces MixedLM. Fewer than two groups, or no more
+    observations than parameters, is a ``ValueError`` saying how many there are and how many are needed.
     """
     y, X, codes, names = _design(data, outcome, predictors, group, random_slopes)
     re_names = [INTERCEPT, *random_slopes]
+    _check_size(len(y), len(np.unique(codes)), group, len(names), len(re_names))
     if engine == "profile" and random_slopes:
         raise ValueError("the profile engine fits random intercepts only; use engine='statsmodels' for slopes")
     if engine in ("auto", "profile") and not random_slopes:
