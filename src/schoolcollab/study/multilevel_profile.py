@@ -76,7 +76,9 @@ def _gls(st: SufficientStats, gamma: float) -> tuple[np.ndarray, np.ndarray, flo
     return W, beta, rss
 
 
-def _profiled(st: SufficientStats, W: np.ndarray, rss: np.ndarray, logdet_v: np.ndarray, reml: bool) -> np.ndarray:
+def _profiled(
+    st: SufficientStats, W: np.ndarray, rss: float | np.ndarray, logdet_v: np.ndarray, reml: bool
+) -> np.ndarray:
     """The profiled ML or REML log-likelihood from the GLS pieces (one gamma, or a batch of them)."""
     if reml:
         dof = st.n_obs - st.n_params
