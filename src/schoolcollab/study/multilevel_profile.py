@@ -13,6 +13,7 @@ scale, the quantity MLwiN and HLM report; the REML version includes the fixed-ef
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -162,9 +163,18 @@ def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: b
     return 0.5 * info
 
 
-def fit_random_intercept(
-    y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str], reml: bool
-) -> dict[str, object]:
+class InterceptFit(TypedDict):
+    """What :func:`fit_random_intercept` returns."""
+
+    params: pd.Series
+    bse: pd.Series
+    cov_re: np.ndarray
+    var_resid: float
+    cov_var: np.ndarray
+    loglik: float
+
+
+def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str], reml: bool) -> InterceptFit:
     """Fit by profiling; return the pieces the public result is built from."""
     st = sufficient_stats(y, X, codes)
     fit = fit_profile(st, reml)
