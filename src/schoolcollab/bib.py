@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -57,7 +57,7 @@ YEAR_PATTERN = re.compile(r"^(\d{4})[a-z]?$")  # 2009, or 2009a/2009b to tell sa
 EARLIEST_YEAR = 1500
 
 
-class AnyKey(frozenset):
+class AnyKey(frozenset[str]):
     """The keys of a bibliography that could not be read at all: every key passes, so that a broken
     references.bib is reported once, not again at every citation of the book."""
 
@@ -83,7 +83,7 @@ class Bibliography:
         """The keys of :meth:`keys` (none when the file could not be read)."""
         return iter(self.keys())
 
-    def keys(self) -> set[str]:
+    def keys(self) -> Set[str]:
         """Keys to check citations against: the parsed entries and those that failed to parse (their
         problem is the parse, not every citation of them); anything when the file could not be read."""
         return set(self.entries) | self.unparsed if self.readable else AnyKey()
@@ -114,10 +114,12 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
     """Parse ``path``; every failed block, duplicate key and missing field goes into ``problems``."""
     text = read_input(path, problems, missing="references.bib in the book's folder")
     library = _parse(path, text, problems) if text is not None else None
-    if library is None:
+    if text is None or library is None:  # (no text, no library)
         return Bibliography(path, {}, {}, {}, readable=False)
     unparsed: set[str] = set()
     for block in library.failed_blocks:
+        if block.start_line is None:  # bibtexparser's splitter numbers every block it reads from a string
+            raise ValueError(f"bibtexparser gave no line number for a failed block of {path}")
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             problems.add(
@@ -140,6 +142,8 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
     lines: dict[str, int] = {}
     types: dict[str, str] = {}
     for entry in library.entries:
+        if entry.start_line is None:  # bibtexparser's splitter numbers every block it reads from a string
+            raise ValueError(f"bibtexparser gave no line number for entry '{entry.key}' of {path}")
         line = entry.start_line + 1
         etype = entry.entry_type.lower()
         fields = {f.key.lower(): str(f.value) for f in entry.fields}

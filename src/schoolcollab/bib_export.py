@@ -9,7 +9,7 @@ turned into plain text. A corporate author written in braces, ``{Department for 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import bibtexparser
 import rispy
@@ -55,7 +55,8 @@ class PlainRisWriter(rispy.RisWriter):
 def bibtex_text(bib: Bibliography) -> str:
     """Every entry of ``references.bib`` as its author wrote it, in the file's order."""
     library = bibtexparser.parse_string(bib.path.read_text(encoding="utf-8"))
-    return "\n\n".join(entry.raw.strip() for entry in library.entries if entry.key in bib.entries) + "\n"
+    # (an entry parse_string read from the text always has its raw text; only hand-built ones have none)
+    return "\n\n".join(cast(str, entry.raw).strip() for entry in library.entries if entry.key in bib.entries) + "\n"
 
 
 def _names(value: str) -> list[dict[str, str]]:

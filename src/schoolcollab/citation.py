@@ -109,8 +109,8 @@ def cff_data(project: Project) -> dict:
     c = book_citation(project, last_edition=True)
     authors = [{"name": c.author}]
     dated = {"version": c.edition, "date-released": c.date.isoformat()} if c.edition and c.date else {}
-    preferred = {"type": "report", "title": c.title, "authors": [dict(a) for a in authors]}
-    if dated:
+    preferred: dict[str, object] = {"type": "report", "title": c.title, "authors": [dict(a) for a in authors]}
+    if c.edition and c.date:  # the condition of dated, spelled out so that c.date is known to be set
         preferred.update({"edition": c.label, "year": c.date.year, "month": c.date.month})
     return {
         "cff-version": "1.2.0",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.console import Console
@@ -104,6 +105,8 @@ def build(
         for line in result.warnings[:40]:
             err.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INPUT)
+    if result.html is None:  # an ok build is one whose HTML was published
+        raise RuntimeError("the build succeeded without publishing the HTML book")
     out.print(f"built {result.html / 'index.html'} ({len(result.executed)} chapter(s) executed)")
     if result.pdf:
         out.print(f"built {result.pdf}")
@@ -303,7 +306,7 @@ def serve(
     except OSError as exc:
         err.print(f"[red]error:[/] cannot listen on port {port} ({exc.strerror}); choose another with --port")
         raise typer.Exit(EXIT_USAGE) from None
-    host, bound = server.server_address[:2]
+    host, bound = cast("tuple[str, int]", server.server_address[:2])  # an IPv4 socket's name: a str host
     out.print(f"serving {site} at http://{host}:{bound}/ (Ctrl+C to stop)")
     try:
         server.serve_forever()

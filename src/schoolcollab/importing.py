@@ -321,6 +321,8 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
     orphan = False
 
     def close(end: int) -> None:
+        if start is None:  # called only on an ER line with a record open
+            raise ValueError(f"no RIS record is open at line {end} of {path}")
         label = f"record {len(records) + 1}"
         parsed = rispy.loads("\n".join(lines[start - 1 : end]), skip_unknown_tags=False)
         records.append(ris_record(parsed[0] if parsed else {}, start, label, path.name))
@@ -389,6 +391,8 @@ def read_bibtex(path: Path, text: str, problems: Problems) -> list[Record]:
         )
     records = []
     for entry in library.entries:
+        if entry.start_line is None:  # bibtexparser's splitter numbers every block it reads from a string
+            raise ValueError(f"bibtexparser gave no line number for entry '{entry.key}' of {path}")
         values = {BIB_FIELDS.get(f.key.lower(), f.key.lower()): " ".join(str(f.value).split()) for f in entry.fields}
         if not values.get("year") and re.match(r"\d{4}", values.get("date", "")):
             values["year"] = values["date"][:4]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ GLOSSARY_SCHEMA = {
 _WHOLE = re.compile(r"^-?[0-9]+$")
 
 
-def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.DataFrame:
     """Government initiatives (one row each); CSV line numbers in every problem.
 
     With problems in its rows, the rows are still returned untyped, so that records are checked against
@@ -140,7 +141,7 @@ def load_initiatives(path: Path, bib_keys: set[str], problems: Problems) -> pd.D
 
 
 def _load_sourced_list(
-    path: Path, schema: dict[str, Any], columns: list[str], bib_keys: set[str], problems: Problems
+    path: Path, schema: dict[str, Any], columns: list[str], bib_keys: Set[str], problems: Problems
 ) -> pd.DataFrame:
     """A YAML list of items that each cite a bib key in ``source``; an optional abbreviation defaults to ''."""
     data = load_yaml(path, problems)
@@ -160,7 +161,7 @@ def _load_sourced_list(
     return frame
 
 
-def load_glossary(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+def load_glossary(path: Path, bib_keys: Set[str], problems: Problems) -> pd.DataFrame:
     """Glossary terms, sorted."""
     frame = _load_sourced_list(
         path, GLOSSARY_SCHEMA, ["term", "abbreviation", "definition", "source"], bib_keys, problems
@@ -201,7 +202,7 @@ ROLES_SCHEMA = {
 }
 
 
-def load_roles(path: Path, bib_keys: set[str], problems: Problems) -> pd.DataFrame:
+def load_roles(path: Path, bib_keys: Set[str], problems: Problems) -> pd.DataFrame:
     """System-leadership roles (data/review/system_leadership.yaml), in file order."""
     return _load_sourced_list(path, ROLES_SCHEMA, ["role", "abbreviation", "description", "source"], bib_keys, problems)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -119,12 +119,12 @@ def wanted(schema: Any) -> str:
     if not isinstance(schema, dict):
         return ""
     if "anyOf" in schema or "oneOf" in schema:
-        return ", or ".join(filter(None, (wanted(s) for s in schema.get("anyOf", schema.get("oneOf")))))
+        return ", or ".join(filter(None, (wanted(s) for s in schema["anyOf" if "anyOf" in schema else "oneOf"])))
     if "const" in schema:
         return str(schema["const"])
     if "enum" in schema:
         return one_of(map(str, schema["enum"]))
-    types = schema.get("type")
+    types: str | list[str] | None = schema.get("type")  # JSON Schema: a type name or a list of them
     words = " or ".join(_KINDS.get(t, t) for t in (types if isinstance(types, list) else [types] if types else []))
     items = schema.get("items")
     if types == "array" and isinstance(items, dict) and "enum" in items:
@@ -202,7 +202,8 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
         hint = required_hint(missing, where, schema.get("properties", {}).get(missing, {}))
         return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
     if err.validator == "additionalProperties":
-        extra = sorted(map(str, set(err.instance) - set(schema.get("properties", {}))))
+        # an additionalProperties error is raised on the mapping it checked, never on an unset instance
+        extra = sorted(map(str, set(cast(dict[str, Any], err.instance)) - set(schema.get("properties", {}))))
         known = schema.get("properties", {})
         return (
             _dotted([*where, extra[0]]) if extra else field,

@@ -9,24 +9,27 @@ import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import Problems
 from .inputs import read_input
 
-try:  # libyaml is ten times faster; fall back only where it was not compiled in
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML wheel
+if TYPE_CHECKING:  # the stubs give CSafeLoader and SafeLoader the same interface; mypy reads this one
     _Loader = yaml.SafeLoader
+else:
+    try:  # libyaml is ten times faster; fall back only where it was not compiled in
+        _Loader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - depends on the PyYAML wheel
+        _Loader = yaml.SafeLoader
 
 SYNTAX_HINT = "'field: value' pairs, lists as '- item', strings with ': ' quoted"
 MAX_DEPTH = 50  # the book's deepest input nests 5 levels
 MAX_NODES = 200_000  # values after expanding aliases; the largest input has a few thousand
 
 
-class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
+class _StrictLoader(_Loader):
     """The fast loader, but a repeated field is noted (PyYAML keeps the last silently), field names are
     always text (``2006:`` or ``no:`` would be a number or a boolean), and dates stay text."""
 
@@ -54,7 +57,8 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
 
 
 # a date in a text field is text: '2015-13-45' must not crash, and a date is no JSON type
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+# (the stubs bound the callback's first argument to the Loader classes, not the SafeConstructor that defines it)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
 
 # YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans, which would turn an
 # appraisal judgement `yes` or `no` into True/False.

@@ -335,11 +335,12 @@ def stale_files(built: Path) -> set[Path]:
     does not. The documents of this build are those of its search index.
     """
     index = built / "searchindex.js"
-    docnames = (
-        set(json.loads(re.search(r'"docnames":\s*(\[[^\]]*\])', index.read_text(encoding="utf-8")).group(1)))
-        if index.is_file()
-        else None
-    )
+    docnames: set[str] | None = None
+    if index.is_file():
+        found = re.search(r'"docnames":\s*(\[[^\]]*\])', index.read_text(encoding="utf-8"))
+        if found is None:  # Sphinx writes the list of documents into every search index
+            raise ValueError(f"{index} has no list of documents (docnames)")
+        docnames = set(json.loads(found.group(1)))
     pages = [p for p in built.rglob("*.html") if p.is_file()]
     stale: set[Path] = set()
     if docnames is not None:

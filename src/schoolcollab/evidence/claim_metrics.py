@@ -54,7 +54,8 @@ def independent_groups(
     if rule == "first_author":
         ids = {k: v[:1] for k, v in ids.items()}
     else:
-        ids = {k: v + ([f"programme: {programmes[k]}"] if (programmes or {}).get(k) else []) for k, v in ids.items()}
+        programmes = programmes or {}
+        ids = {k: v + ([f"programme: {programmes[k]}"] if programmes.get(k) else []) for k, v in ids.items()}
     parent = {k: k for k in keys}
 
     def find(k: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from .codebook import Codebook
 EVIDENCE_COLUMNS = ["claim", "key", "stance", "why", "via"]
 
 
-def load_claims(path: Path, codebook: Codebook, bib_keys: set[str], problems: Problems) -> list[dict[str, Any]]:
+def load_claims(path: Path, codebook: Codebook, bib_keys: Set[str], problems: Problems) -> list[dict[str, Any]]:
     """Claims from the ledger; schema problems, duplicate ids and unknown keys go into ``problems``."""
     raw = load_yaml(path, problems)
     if raw is None:

@@ -169,9 +169,9 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
         applied: list[str] = []
         concerns = {}
         for comp in COMPONENTS:
-            level, why, fired = _component(comp, rules, ce, inputs.labels)
-            concerns[comp] = level
-            row[comp], row[f"{comp}_why"] = level, why
+            concern, why, fired = _component(comp, rules, ce, inputs.labels)
+            concerns[comp] = concern
+            row[comp], row[f"{comp}_why"] = concern, why
             applied += fired
         steps, said = 0, []
         for o in OVERALL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ class RecordValidator:
 
 
 def validate_record(
-    path: Path, record: Any, validator: RecordValidator, bib_keys: set[str], problems: Problems
+    path: Path, record: Any, validator: RecordValidator, bib_keys: Set[str], problems: Problems
 ) -> bool:
     """Schema plus the cross-file rules: file name is the key, the key is in references.bib."""
     ok = validator.problems(path, record, problems)
@@ -127,7 +128,7 @@ def load_records(
     folder: Path,
     codebook: Codebook,
     initiatives: list[str] | None,
-    bib_keys: set[str],
+    bib_keys: Set[str],
     problems: Problems,
     files: list[Path],
     invalid: list[tuple[Path, Any]] | None = None,

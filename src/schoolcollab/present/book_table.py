@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +65,7 @@ class BookTable:
     data: pd.DataFrame
     wrap: tuple[str, ...] = ()
     widths: dict[str, str] = field(default_factory=dict)
-    right: tuple[str, ...] = ()
+    right: tuple[Hashable, ...] = ()  # column labels: names, or tuples under a two-level header
     small: bool = False
     # cell text -> CSS class, for tables whose cells are a few fixed words (the words stay: colour only repeats them)
     value_classes: dict[str, str] = field(default_factory=dict)
@@ -196,7 +197,7 @@ def table(
     *,
     wrap: tuple[str, ...] = (),
     widths: dict[str, str] | None = None,
-    right: tuple[str, ...] = (),
+    right: tuple[Hashable, ...] = (),
     small: bool = False,
 ) -> BookTable:
     """The book's static table: no index, text left-aligned, ``wrap`` columns wrapped on paper,

@@ -330,6 +330,8 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], title: str, edition: str) ->
 
     book = Workbook()
     about = book.active
+    if about is None:  # a new (not write-only) Workbook always starts with one worksheet
+        raise RuntimeError("openpyxl made a workbook without a sheet")
     about.title = "About"
     about.append([f"{title}: the evidence base ({edition})"])
     about["A1"].font = Font(bold=True)

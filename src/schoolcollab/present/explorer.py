@@ -113,7 +113,7 @@ def _column_defs(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any
     """Filter panes for the categorical columns (free text is searched with the search box instead); the key
     column is hidden from view but searched by an address and exported."""
     no_pane = [i for i, c in enumerate(frame.columns) if c not in columns]
-    defs = [{"searchPanes": {"show": False}, "targets": no_pane}] if no_pane else []
+    defs: list[dict[str, Any]] = [{"searchPanes": {"show": False}, "targets": no_pane}] if no_pane else []
     if KEY_COLUMN in frame.columns:
         defs.append({"visible": False, "targets": [list(frame.columns).index(KEY_COLUMN)]})
     return {"columnDefs": defs} if defs else {}
@@ -155,13 +155,14 @@ class InteractiveTable:
         from itables import to_html_datatable
 
         addressed = KEY_COLUMN in self.cells_html.columns
+        draw: dict[str, Any] = {"drawCallback": ADDRESS_JS} if addressed else {}  # options, as DT_OPTIONS
         page = to_html_datatable(
             self.cells_html,
             table_id=f"itables_{stable_id(self.cells_text)}",
             **DT_OPTIONS,
             **_column_defs(self.cells_html, self.panes),
             **_export_button(self.name),
-            **({"drawCallback": ADDRESS_JS} if addressed else {}),
+            **draw,
         )
         if addressed:  # the addresses as anchors of the page itself, for links and link checkers
             page = (

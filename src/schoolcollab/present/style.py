@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from IPython.display import Markdown
     from matplotlib.axes import Axes
     from matplotlib.collections import QuadMesh
+    from matplotlib.typing import ColorType
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -90,7 +91,7 @@ def _vector_figures_for_print() -> None:
     )
 
 
-def relative_luminance(colour: str | tuple[float, ...]) -> float:
+def relative_luminance(colour: ColorType) -> float:
     """WCAG 2 relative luminance of a colour (any matplotlib colour; alpha is ignored)."""
     from matplotlib.colors import to_rgb
 
@@ -101,13 +102,13 @@ def relative_luminance(colour: str | tuple[float, ...]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def contrast_ratio(a: str | tuple[float, ...], b: str | tuple[float, ...]) -> float:
+def contrast_ratio(a: ColorType, b: ColorType) -> float:
     """WCAG 2 contrast ratio of two colours, from 1 (none) to 21 (black on white)."""
     light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
-def text_colour_on(background: str | tuple[float, ...]) -> str:
+def text_colour_on(background: ColorType) -> str:
     """Black or white, whichever reads better on ``background``: one of them always reaches 4.58:1."""
     return "#000000" if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background) else "#ffffff"
 
@@ -127,7 +128,8 @@ def label_cells(ax: Axes, mesh: QuadMesh, values: pd.DataFrame, fontsize: float 
             ha="center",
             va="center",
             fontsize=fontsize,
-            color=text_colour_on(mesh.cmap(mesh.norm(value))),
+            # one value through the colormap is one RGBA tuple (an array gives an array)
+            color=text_colour_on(cast("tuple[float, float, float, float]", mesh.cmap(mesh.norm(value)))),
         )
 
 

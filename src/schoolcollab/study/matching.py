@@ -145,7 +145,7 @@ def nearest_neighbor_match(
         weights[used_controls] *= used_controls.sum() / weights[used_controls].sum()
     out = data.copy()
     out["distance"], out["weights"] = score, weights
-    out["subclass"] = pd.array(np.where(subclass >= 0, subclass, None), dtype="Int64")
+    out["subclass"] = pd.array(np.where(subclass >= 0, subclass, pd.NA), dtype="Int64")
     pair_frame = pd.DataFrame(pairs, columns=["treated", "control", "round"])
     pair_frame[["treated", "control"]] = pair_frame[["treated", "control"]].map(lambda p: data.index[p])
     return MatchResult(data=out, treatment=treatment, covariates=list(covariates), pairs=pair_frame)

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMResults
 
 from .multilevel_profile import fit_random_intercept
 
@@ -110,7 +110,7 @@ def _design(
 
 def _fit_statsmodels(
     y: np.ndarray, X: np.ndarray, Z: np.ndarray, codes: np.ndarray, reml: bool
-) -> tuple[object, pd.DataFrame]:
+) -> tuple[MixedLMResults, pd.DataFrame]:
     """Fit MixedLM with each optimiser; keep the best finite likelihood and re-issue only its warnings."""
     model = MixedLM(y, X, groups=codes, exog_re=Z)
     rows, best, best_caught = [], None, []
@@ -135,7 +135,7 @@ def _fit_statsmodels(
         if res is not None and np.isfinite(llf) and (best is None or llf > best.llf):
             best, best_caught = res, caught
     if best is None:
-        raise RuntimeError("no optimiser produced a finite likelihood: " + "; ".join(r["messages"] for r in rows))
+        raise RuntimeError("no optimiser produced a finite likelihood: " + "; ".join(str(r["messages"]) for r in rows))
     for w in best_caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     attempts = pd.DataFrame(rows)

@@ -13,6 +13,7 @@ scale, the quantity MLwiN and HLM report; the REML version includes the fixed-ef
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,9 @@ def _gls(st: SufficientStats, gamma: float) -> tuple[np.ndarray, np.ndarray, flo
     return W, beta, rss
 
 
-def _profiled(st: SufficientStats, W: np.ndarray, rss: np.ndarray, logdet_v: np.ndarray, reml: bool) -> np.ndarray:
+def _profiled(
+    st: SufficientStats, W: np.ndarray, rss: float | np.ndarray, logdet_v: np.ndarray, reml: bool
+) -> np.ndarray:
     """The profiled ML or REML log-likelihood from the GLS pieces (one gamma, or a batch of them)."""
     if reml:
         dof = st.n_obs - st.n_params
@@ -160,9 +163,18 @@ def variance_information(st: SufficientStats, tau: float, sigma2: float, reml: b
     return 0.5 * info
 
 
-def fit_random_intercept(
-    y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str], reml: bool
-) -> dict[str, object]:
+class InterceptFit(TypedDict):
+    """What :func:`fit_random_intercept` returns."""
+
+    params: pd.Series
+    bse: pd.Series
+    cov_re: np.ndarray
+    var_resid: float
+    cov_var: np.ndarray
+    loglik: float
+
+
+def fit_random_intercept(y: np.ndarray, X: np.ndarray, codes: np.ndarray, names: list[str], reml: bool) -> InterceptFit:
     """Fit by profiling; return the pieces the public result is built from."""
     st = sufficient_stats(y, X, codes)
     fit = fit_profile(st, reml)

@@ -75,6 +75,12 @@ def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n
         hit = frame.loc[np.logical_and.reduce([frame[k] == v for k, v in where.items()])]
         return float(hit.iloc[0]["coefficient" if "coefficient" in hit else "value"]) if len(hit) else None
 
+    def needed(frame: pd.DataFrame, **where: object) -> float:
+        value = cell(frame, **where)
+        if value is None:
+            raise ValueError(f"no published value for {where} ({sample} schools)")
+        return value
+
     by_year, effects, filled = {}, {}, []
     for year in YEARS:
         terms = {}
@@ -97,8 +103,8 @@ def calibrate(coefficients: pd.DataFrame, variance: pd.DataFrame, sample: str, n
         if effect is None:
             raise ValueError(f"no published partnership effect for {sample} schools, year {year}")
         effects[year] = effect
-    share = {y: cell(var, table=2, year=y, quantity="pct_level2") / 100 for y in YEARS}
-    explained = {y: cell(var, table=3, year=y, quantity="pct_explained_level1") / 100 for y in YEARS}
+    share = {y: needed(var, table=2, year=y, quantity="pct_level2") / 100 for y in YEARS}
+    explained = {y: needed(var, table=3, year=y, quantity="pct_explained_level1") / 100 for y in YEARS}
     return Calibration(
         sample=sample,
         coefficients=by_year,
