@@ -236,18 +236,6 @@ def served(site):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from browser_support import CHROMIUM
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.slow
 def test_explorer_exports_the_filtered_rows_as_csv(served, browser, book_evidence) -> None:
     from browser_support import Visit, rows
