@@ -17,8 +17,8 @@ from ..inputs import read_csv
 TABLES = {2: "empty", 3: "pupil", 4: "partnership"}
 SAMPLES = {"supported", "supporting"}
 YEARS = {0, 1, 2, 3}
-TERMS = {
-    "constant",
+# the pupil-level terms of the published models, in the order of the study's tables (simulate uses them too)
+PUPIL_TERMS = [
     "fsm",
     "idaci",
     "male",
@@ -32,8 +32,8 @@ TERMS = {
     "mixed",
     "other_ethnicity",
     "ks1_prior_attainment",
-    "partnership",
-}
+]
+TERMS = {"constant", *PUPIL_TERMS, "partnership"}
 QUANTITIES = {"pct_level2", "pct_level1", "pct_explained_level2", "pct_explained_level1", "pct_explained_total"}
 COEF_COLUMNS = [
     "table",

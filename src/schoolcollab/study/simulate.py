@@ -25,22 +25,8 @@ from scipy.special import ndtr
 
 from .matching import MatchResult, greedy_match, logit_score, nearest_neighbor_match
 from .multilevel_profile import fit_random_intercept
+from .published import PUPIL_TERMS
 
-PUPIL_TERMS = [
-    "fsm",
-    "idaci",
-    "male",
-    "school_action",
-    "school_action_plus",
-    "statemented",
-    "home_language_english",
-    "white",
-    "pakistani_bangladeshi",
-    "other_asian",
-    "mixed",
-    "other_ethnicity",
-    "ks1_prior_attainment",
-]
 MATCH_ON = ["fsm", "idaci", "male", "sen", "home_language_english", "minority", "ks1_prior_attainment"]
 YEARS = (0, 1, 2, 3)
 # Black is the study's reference group (seed 2, Methods); White is a dummy like the other groups.
