@@ -6,6 +6,7 @@ import asyncio
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,15 @@ def test_a_cell_past_the_timeout_is_named_with_its_line_and_the_setting(tmp_path
     nb = read_myst_markdown_notebook(CHAPTER, add_source_map=True, path=path)
     log_path = tmp_path / "build.log"
     with open(log_path, "w", encoding="utf-8") as log:  # the kernel writes to it: a real file
-        chapter, outcome, seconds = asyncio.run(
-            _execute(Chapter("chapters/slow", path, nb, "token"), tmp_path, 2, asyncio.Semaphore(1), log)
-        )
+
+        def execute() -> tuple[Chapter, object, float]:
+            return asyncio.run(
+                _execute(Chapter("chapters/slow", path, nb, "token"), tmp_path, 2, asyncio.Semaphore(1), log)
+            )
+
+        # Its own thread: the session's Playwright browser keeps an event loop running in this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            chapter, outcome, seconds = pool.submit(execute).result()
     assert isinstance(outcome, CellFailure), log_path.read_text(encoding="utf-8")
     line = CHAPTER.splitlines().index("import time") + 1  # the cell's first line, as an editor numbers it
     assert (outcome.line, outcome.cell) == (line, 2)
