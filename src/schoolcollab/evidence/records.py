@@ -48,16 +48,17 @@ class RecordValidator:
             pass
         seen = set()  # a rule the schema states twice (a domain's terms) is reported once
         for err in schema_errors(self._full, record):
-            field, message, expected = describe(err)
+            field, message, expected, code = describe(err)
             if (tuple(map(str, err.absolute_path)), message) in seen:
                 continue
             seen.add((tuple(map(str, err.absolute_path)), message))
-            if (
+            elsewhere = (
                 err.validator == "enum"
                 and list(err.absolute_path)[-1:] == ["factor"]
                 and isinstance(err.instance, str)
                 and err.instance in self._factor_terms
-            ):
+            )
+            if elsewhere:
                 message = self._factor_elsewhere(err.instance, _at(record, list(err.absolute_path)[:-1]))
             problems.add(
                 path,
@@ -65,6 +66,7 @@ class RecordValidator:
                 field=field or _dotted(list(err.absolute_path)),
                 line=error_line(path, err),
                 expected=expected,
+                code="vocab.factor_of_other_theme" if elsewhere else code,
             )
         return False
 
@@ -97,6 +99,7 @@ def validate_record(
                 field="key",
                 line=line_of(path, ["key"]),
                 expected=f"key: {path.stem} (or rename the file)",
+                code="record.key_mismatch",
             )
             ok = False
         if key not in bib_keys:
@@ -106,6 +109,7 @@ def validate_record(
                 field="key",
                 line=line_of(path, ["key"]),
                 expected="the key of an entry in references.bib",
+                code="record.unknown_key",
             )
             ok = False
     origins = record.get("coded_from")
@@ -118,6 +122,7 @@ def validate_record(
                 field=f"coded_from[{i}].seed",
                 line=line_of(path, ["coded_from", i, "seed"]),
                 expected="a bib key",
+                code="record.unknown_seed",
             )
             ok = False
     return ok
