@@ -1,8 +1,9 @@
 """The hostile-input corpus (tests/bad_inputs/): every mistake an author can make is reported, never a crash.
 
 Each folder under tests/bad_inputs/ is one case (see its README.md). The test copies the book, applies the
-case, runs ``schoolcollab check`` and asserts: exit code 1, no traceback, every expected text present, and
-every problem printed as one ``  - file:line: field: message (expected ...)`` line.
+case, runs ``schoolcollab check`` and asserts: exit code 1, no traceback, every expected text present, every
+problem printed as one ``  - file:line: field: message (expected ...) [code]`` line, and the reason codes of the
+problems exactly those the case lists.
 
 Most cases run the check in-process (same function and same rendering as the CLI, much faster); cases with
 ``cli: true`` run the real command as a subprocess.
@@ -23,17 +24,28 @@ import yaml
 from schoolcollab.check import check_project
 from schoolcollab.errors import InputError
 from schoolcollab.paths import Project
+from schoolcollab.problem_codes import CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "bad_inputs"
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "case.yaml").is_file())
 BOOK_PARTS = ("_config.yml", "_toc.yml", "chapters", "data", "references.bib")
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
-CASE_FIELDS = {"description", "expect", "expect_regex", "edits", "generate", "min_problems", "cli", "command"}
+CASE_FIELDS = {
+    "description",
+    "expect",
+    "expect_regex",
+    "codes",
+    "edits",
+    "generate",
+    "min_problems",
+    "cli",
+    "command",
+}
 
 HEAD = re.compile(r"^(\d+) problems? in the book's input:$")
-# "  - file: message", "  - file:12: message", "  - file:12: field: message (expected ...)"
-PROBLEM = re.compile(r"^  - (?P<file>[^\s:]+)(?::(?P<line>\d+))?: (?P<rest>\S.*)$")
+# "  - file: message [code]", "  - file:12: message [code]", "  - file:12: field: message (expected ...) [code]"
+PROBLEM = re.compile(r"^  - (?P<file>[^\s:]+)(?::(?P<line>\d+))?: (?P<rest>\S.*) \[(?P<code>[a-z0-9]+\.[a-z0-9_]+)\]$")
 
 
 def read_case(folder: Path) -> dict[str, Any]:
@@ -43,6 +55,11 @@ def read_case(folder: Path) -> dict[str, Any]:
     assert not unknown, f"{folder.name}/case.yaml: unknown field(s) {sorted(unknown)}"
     assert isinstance(case.get("description"), str) and case["description"].strip(), f"{folder.name}: no description"
     assert case.get("expect") and all(isinstance(e, str) for e in case["expect"]), f"{folder.name}: no expect list"
+    codes = case.get("codes")
+    assert isinstance(codes, list) and codes, f"{folder.name}: no codes list (the reason codes of its problems)"
+    assert len(set(codes)) == len(codes), f"{folder.name}: codes lists a code twice"
+    unknown_codes = [c for c in codes if c not in CODES]
+    assert not unknown_codes, f"{folder.name}: codes not in schoolcollab.problem_codes.CODES: {unknown_codes}"
     command = case.get("command", "check").split()
     assert command == ["check"] or (len(command) == 2 and command[0] == "import"), (
         f"{folder.name}: command must be 'check' or 'import <file>'"
@@ -132,10 +149,15 @@ def test_bad_input_is_reported_not_crashed(folder: Path, tmp_path: Path, monkeyp
     assert head, f"first line is not the problem count{shown}"
     body = lines[1:]
     assert len(body) == int(head.group(1)), f"each problem must be exactly one line{shown}"
+    codes = set()
     for line in body:
         match = PROBLEM.match(line)
-        assert match, f"not a 'file:line: field: message' line: {line!r}{shown}"
+        assert match, f"not a 'file:line: field: message [code]' line: {line!r}{shown}"
         assert not Path(match["file"]).is_absolute(), f"file should be named relative to the book: {line!r}"
+        codes.add(match["code"])
+    assert sorted(codes) == sorted(case["codes"]), (
+        f"reason codes {sorted(codes)}, the case lists {case['codes']}{shown}"
+    )
     for text in case["expect"]:
         assert text in output, f"expected text missing: {text!r}{shown}"
     for pattern in case.get("expect_regex", []):

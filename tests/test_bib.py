@@ -35,6 +35,7 @@ def test_every_bib_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> 
     assert any(line == 10 and "could not be parsed" in m for (line, _), m in messages.items())
     assert "no institution" in messages[(12, "brown2003report")]
     assert "smith2001good" in bib and len(problems) == 3
+    assert sorted(p.code for p in problems) == ["bib.duplicate_key", "bib.unparseable_entry", "ref.missing_field"]
 
 
 def test_load_raises_input_error_naming_file(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ def test_retyping_a_partnership_makes_the_processes_file_report_it(tmp_path: Pat
     assert problems.items, "expected stale types to be reported"
     assert all(p.field.endswith(".partnership_types") and p.line for p in problems)
     assert all("partnerships.csv" in p.message for p in problems)
+    assert {p.code for p in problems} == {"process.types_mismatch"}
 
 
 def test_unknown_partnership_and_bad_kind_are_named(book: Project) -> None:

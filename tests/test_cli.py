@@ -135,6 +135,7 @@ def test_add_lists_every_placeholder_and_its_template_is_honest(book) -> None:
     )
     assert must < left
     assert "findings: the list is empty (expected at least one finding: theme, direction, summary and where" in out
+    assert "as in data/sources/README.md) [schema.empty_list]\n" in out
     lines = {line.split(": ")[1]: line for line in out[left:].splitlines()[1:]}
     assert set(lines) == {
         "coded_from[0].sections",
@@ -157,7 +158,7 @@ def test_add_lists_every_placeholder_and_its_template_is_honest(book) -> None:
         f"{next(i for text, i in line_no.items() if text.startswith('design:'))}: design: "
         "still not_reported: the work's design, one of: book, case_study,"
     )
-    assert lines["design"].endswith("(or keep not_reported if the work does not say)")
+    assert lines["design"].endswith("(or keep not_reported if the work does not say) [record.placeholder]")
     assert "still [whole work]: name the parts of the work you read" in lines["coded_from[0].sections"]
     assert "then add country_reason" in lines["country"]
     assert (

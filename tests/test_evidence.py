@@ -148,8 +148,17 @@ def test_claim_ledger_problems_name_the_claim(mini) -> None:
 def test_input_error_lists_every_problem() -> None:
     from schoolcollab.errors import Problem
 
-    err = InputError([Problem("a.yaml", 3, "design", "bad"), Problem("b.yaml", None, "", "worse")])
-    assert "2 problems" in str(err) and "a.yaml:3: design: bad" in str(err)
+    err = InputError(
+        [
+            Problem("b.yaml", None, "", "worse", code="file.empty"),
+            Problem("a.yaml", 3, "design", "bad", "one of: case_study", code="vocab.unknown_term"),
+        ]
+    )
+    assert str(err).splitlines() == [
+        "2 problems in the book's input:",
+        "  - a.yaml:3: design: bad (expected one of: case_study) [vocab.unknown_term]",
+        "  - b.yaml: worse [file.empty]",
+    ]
 
 
 def test_codebook_value_split_by_an_unquoted_comma_is_caught(mini) -> None:
@@ -162,3 +171,4 @@ def test_codebook_value_split_by_an_unquoted_comma_is_caught(mini) -> None:
     problems = Problems()
     collect_evidence(mini, problems)
     assert any("strong_leadership" in str(p) and "unknown attribute" in str(p) and "quote" in str(p) for p in problems)
+    assert any(p.field == "conditions.strong_leadership" and p.code == "codebook.unknown_attribute" for p in problems)

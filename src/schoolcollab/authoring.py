@@ -105,6 +105,7 @@ def add_source(project, key: str) -> Added:
                     line_of(path, where),
                     field,
                     f"still {value}: {advice.get(field, 'replace it with what the work says')}",
+                    code="record.placeholder",
                 )
             )
         )

@@ -104,6 +104,7 @@ def _parse(path: Path, text: str, problems: Problems) -> bibtexparser.Library | 
             path,
             f"the BibTeX parser gave up on this file ({exc.__class__.__name__})",
             expected="@type{key, field = {value}, ...} entries",
+            code="bib.parser_failed",
         )
         return None
     finally:
@@ -128,12 +129,17 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                 field=block.key,
                 line=line,
                 expected="each key once",
+                code="bib.duplicate_key",
             )
             continue
         reason = str(getattr(block.error, "abort_reason", "") or block.error).strip().rstrip(".") or "syntax error"
         hint = '; is a { or " in this entry not closed?' if re.search(r"end of file|closing", reason) else ""
         problems.add(
-            path, f"entry could not be parsed: {reason}{hint}", line=line, expected="@type{key, field = {value}, ...}"
+            path,
+            f"entry could not be parsed: {reason}{hint}",
+            line=line,
+            expected="@type{key, field = {value}, ...}",
+            code="bib.unparseable_entry",
         )
         key = re.match(r"\s*@\s*\w+\s*[{(]\s*([^\s,={}()]+)", block.raw or "")
         if key:
@@ -154,6 +160,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                 field=entry.key,
                 line=line,
                 expected=one_of(REQUIRED),
+                code="bib.unknown_entry_type",
             )
         if not KEY_PATTERN.match(entry.key):
             problems.add(
@@ -162,6 +169,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                 field=entry.key,
                 line=line,
                 expected="familyname + year + first title word, lowercase, e.g. armstrong2015effective",
+                code="bib.key_convention",
             )
         for need in REQUIRED.get(etype, ()):
             options = need if isinstance(need, tuple) else (need,)
@@ -172,6 +180,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                     field=entry.key,
                     line=line,
                     expected=f"a non-empty '{options[0]}' field",
+                    code="ref.missing_field",
                 )
         year = fields.get("year", "").strip()
         digits = YEAR_PATTERN.match(year)
@@ -183,6 +192,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                 field=entry.key,
                 line=line,
                 expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), or forthcoming",
+                code="ref.bad_year",
             )
         for name in TEXT_FIELDS:
             quoted = SINGLE_LATEX_QUOTE.search(fields.get(name, ""))
@@ -196,6 +206,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
                     field=entry.key,
                     line=line,
                     expected=f"the quotation marks themselves: {typographic_quotes(said)}",
+                    code="bib.latex_quote",
                 )
         entries[entry.key] = {k: typographic_quotes(v) if k in TEXT_FIELDS else v for k, v in fields.items()}
         lines[entry.key] = line
@@ -205,6 +216,7 @@ def parse_bibliography(path: Path, problems: Problems) -> Bibliography:
             path,
             "the file has no entries" if not text.strip() else "the file has no @entries",
             expected="one @type{key, ...} entry per work the book cites",
+            code="file.empty" if not text.strip() else "bib.no_entries",
         )
         return Bibliography(path, {}, {}, {}, readable=False)
     return Bibliography(path, entries, lines, types, frozenset(unparsed - set(entries)))

@@ -89,6 +89,7 @@ def check_project(proj: Project) -> CheckReport:
                     line=line,
                     field="cite",
                     expected="a key of references.bib",
+                    code="cite.unknown_key",
                 )
     counts = {"references": len(keys), "chapters": len(chapters)}
     if evidence is not None:

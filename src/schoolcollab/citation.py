@@ -150,6 +150,7 @@ def check_cff(project: Project, problems: Problems) -> None:
             path,
             f"cannot be read as YAML ({exc.__class__.__name__})",
             expected="the file `schoolcollab citation` writes",
+            code="citation.unreadable",
         )
         return
     if not isinstance(have, dict):
@@ -162,5 +163,6 @@ def check_cff(project: Project, problems: Problems) -> None:
                 f"give {want.get(name)!r}",
                 field=name,
                 expected="what they say: run `schoolcollab citation` to rewrite CITATION.cff",
+                code="citation.stale",
             )
             break

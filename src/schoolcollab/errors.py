@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # Problem has a field named 'field'
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from .problem_codes import check_code
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong in an input file, said so an author can fix it."""
+    """One thing wrong in an input file, said so an author can fix it, with its reason code."""
 
     file: str
     line: int | None
     field: str
     message: str
     expected: str = ""
+    # last, so that problems still sort by file, line, field and message; keyword-only, so no call forgets it
+    code: str = dataclass_field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        check_code(self.code)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        return f"{text} (expected {self.expected})" if self.expected else text
+        text = f"{text} (expected {self.expected})" if self.expected else text
+        return f"{text} [{self.code}]"
 
 
 class InputError(Exception):
@@ -42,13 +51,23 @@ class InputError(Exception):
 class Problems:
     """A collector: add problems as they are found, raise once at the end."""
 
-    items: list[Problem] = field(default_factory=list)
+    items: list[Problem] = dataclass_field(default_factory=list)
 
     def add(
-        self, file: Path | str, message: str, *, field: str = "", line: int | None = None, expected: str = ""
+        self,
+        file: Path | str,
+        message: str,
+        *,
+        code: str,
+        field: str = "",
+        line: int | None = None,
+        expected: str = "",
     ) -> None:
+        """Record one problem; ``code`` must be declared in :data:`~schoolcollab.problem_codes.CODES`."""
         # one line per problem, whatever a parser's message holds
-        self.items.append(Problem(display_path(file), line, _one_line(field), _one_line(message), _one_line(expected)))
+        self.items.append(
+            Problem(display_path(file), line, _one_line(field), _one_line(message), _one_line(expected), code=code)
+        )
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.items.extend(problems)

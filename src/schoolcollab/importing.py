@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import rispy
+from bibtexparser.model import DuplicateBlockKeyBlock
 
 from .bib import EARLIEST_YEAR, REQUIRED, YEAR_PATTERN, _parse, parse_bibliography
 from .errors import Problems, display_path, short
@@ -339,6 +340,7 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
                     line=start,
                     field=f"record {len(records) + 1}",
                     expected=ER_HINT,
+                    code="ris.missing_er",
                 )
                 records.append(Record(start, "", "misc", {}, ris=True))
             if not content[6:].strip():
@@ -348,11 +350,18 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
                     line=number,
                     field=f"record {len(records) + 1}",
                     expected="'TY  - ' and a RIS type such as JOUR, BOOK, CHAP, RPRT, CONF or GEN",
+                    code="ris.empty_type",
                 )
             start, orphan = number, False
         elif tag.group(1) == "ER":
             if start is None:
-                problems.add(path, "ER closes a record that no TY line opened", line=number, expected=TY_HINT)
+                problems.add(
+                    path,
+                    "ER closes a record that no TY line opened",
+                    line=number,
+                    expected=TY_HINT,
+                    code="ris.orphan_er",
+                )
             else:
                 close(number)
                 start = None
@@ -362,6 +371,7 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
                 f"the {tag.group(1)} line is outside a record (the record has no TY line)",
                 line=number,
                 expected=TY_HINT,
+                code="ris.outside_record",
             )
             orphan = True
     if start is not None:
@@ -371,6 +381,7 @@ def read_ris(path: Path, text: str, problems: Problems) -> list[Record]:
             line=start,
             field=f"record {len(records) + 1}",
             expected=ER_HINT,
+            code="ris.missing_er",
         )
     return [r for r in records if r.label]
 
@@ -388,6 +399,7 @@ def read_bibtex(path: Path, text: str, problems: Problems) -> list[Record]:
             f"entry could not be parsed: {reason}{hint}",
             line=(block.start_line or 0) + 1,
             expected="@type{key, field = {value}, ...}, each key once",
+            code="bib.duplicate_key" if isinstance(block, DuplicateBlockKeyBlock) else "bib.unparseable_entry",
         )
     records = []
     for entry in library.entries:
@@ -413,7 +425,12 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
     def missing(what: str, name: str) -> None:
         hint = RIS_HINT[name] if rec.ris else f"a non-empty '{name}' field"
         problems.add(
-            path, f"the {'record' if rec.ris else 'entry'} has no {what}", line=rec.line, field=rec.label, expected=hint
+            path,
+            f"the {'record' if rec.ris else 'entry'} has no {what}",
+            line=rec.line,
+            field=rec.label,
+            expected=hint,
+            code="ref.missing_field",
         )
 
     if not rec.fields.get("title"):
@@ -429,6 +446,7 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
             line=rec.line,
             field=rec.label,
             expected=f"four digits from {EARLIEST_YEAR} to {latest}, a letter allowed (2009a), or forthcoming",
+            code="ref.bad_year",
         )
     first = first_name(rec.fields)
     if not first:
@@ -440,6 +458,7 @@ def check_record(path: Path, rec: Record, problems: Problems) -> None:
             line=rec.line,
             field=rec.label,
             expected="the family name in Latin letters, e.g. 'Zhang, W.'",
+            code="import.no_latin_name",
         )
     for need in REQUIRED[rec.etype]:
         options = need if isinstance(need, tuple) else (need,)
@@ -476,7 +495,7 @@ def import_references(project: Project, file: Path) -> ImportResult:
     if text is not None:
         ris, bibtex = re.search(r"^[A-Z][A-Z0-9]  -", text, re.M), BIB_ENTRY.search(text)
         if not text.strip():
-            problems.add(file, "the file is empty", expected="RIS records or BibTeX entries")
+            problems.add(file, "the file is empty", expected="RIS records or BibTeX entries", code="file.empty")
         elif ris and (not bibtex or ris.start() < bibtex.start()):
             records = read_ris(file, text, problems)
         elif bibtex:
@@ -490,9 +509,12 @@ def import_references(project: Project, file: Path) -> ImportResult:
                 expected="RIS records "
                 "('TY  - JOUR' ... 'ER  -', as ERIC, Scopus and Web of Science export) or BibTeX entries "
                 "('@article{key, title = {...}, ...}', as Zotero exports)",
+                code="import.unknown_format",
             )
         if not records and not problems:
-            problems.add(file, "the file holds no records", expected="RIS records or BibTeX entries")
+            problems.add(
+                file, "the file holds no records", expected="RIS records or BibTeX entries", code="import.no_records"
+            )
     for rec in records:
         check_record(file, rec, problems)
     problems.raise_if_any()
@@ -545,6 +567,7 @@ def _append(path: Path, before: bytes, entries: list[str]) -> None:
             path,
             "the file changed while the import ran, so nothing was added",
             expected="the import run again once the file is saved",
+            code="import.file_changed",
         )
         problems.raise_if_any()
     old = raw.decode("utf-8")  # read_input accepted it; a byte-order mark stays as it was

@@ -70,21 +70,31 @@ def read_input(
                 path,
                 f"the file is {size / 2**20:.1f} MB, too large to be an input of the book, so it was not read",
                 expected=f"a file under {MAX_BYTES // 2**20} MB",
+                code="file.too_large",
             )
             return None
         data = path.read_bytes()
     except FileNotFoundError:
-        problems.add(path, "the file is missing", expected=missing)
+        problems.add(path, "the file is missing", expected=missing, code="file.missing")
         return None
     except OSError as exc:
-        problems.add(path, f"the file cannot be read ({exc.strerror or exc.__class__.__name__})", expected=missing)
+        problems.add(
+            path,
+            f"the file cannot be read ({exc.strerror or exc.__class__.__name__})",
+            expected=missing,
+            code="file.unreadable",
+        )
         return None
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark (Excel, Notepad) is dropped
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         problems.add(
-            path, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})", line=line, expected=UTF8_HINT
+            path,
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})",
+            line=line,
+            expected=UTF8_HINT,
+            code="file.not_utf8",
         )
         return None
     record(path)
@@ -120,6 +130,7 @@ def read_csv(
                 "a quoted cell starting on this line is never closed",
                 line=end + 1,
                 expected='a closing " for every opening one (a " inside a quoted cell is written "")',
+                code="csv.unclosed_quote",
             )
         else:
             problems.add(
@@ -127,6 +138,7 @@ def read_csv(
                 f"not valid CSV: {exc}",
                 line=reader.line_num,
                 expected='cells separated by commas; a cell with a comma or " inside "in quotes"',
+                code="csv.syntax",
             )
         return None
     if not rows:
@@ -134,12 +146,19 @@ def read_csv(
             path,
             "the file is empty" if not text.strip() else "the file has no header row (only blank cells)",
             expected=header_hint,
+            code="file.empty" if not text.strip() else "csv.no_header",
         )
         return None
     header = [c.strip() for c in rows[0][1]]
     ok = True
     for name in sorted({c for c in header if header.count(c) > 1}):
-        problems.add(path, f"column '{name}' appears more than once", line=rows[0][0], expected="each column once")
+        problems.add(
+            path,
+            f"column '{name}' appears more than once",
+            line=rows[0][0],
+            expected="each column once",
+            code="csv.duplicate_column",
+        )
         ok = False
     missing_cols = [c for c in columns if c not in header]
     if missing_cols:
@@ -149,7 +168,11 @@ def read_csv(
             if c not in columns and did_you_mean(c, missing_cols)
         )
         problems.add(
-            path, f"missing column(s): {', '.join(missing_cols)}{hints}", line=rows[0][0], expected=header_hint
+            path,
+            f"missing column(s): {', '.join(missing_cols)}{hints}",
+            line=rows[0][0],
+            expected=header_hint,
+            code="csv.missing_column",
         )
         ok = False
     if not ok:
@@ -162,6 +185,7 @@ def read_csv(
                 f"the row has {len(row)} cells but the header has {len(header)}",
                 line=line,
                 expected='one cell per column; put a cell that contains a comma "in quotes"',
+                code="csv.ragged_row",
             )
             ragged.append(line)
     cells = [(row + [""] * len(header))[: len(header)] for _, row in rows[1:]]

@@ -146,8 +146,8 @@ def load_searches(project: Project, problems: Problems) -> dict[str, dict[str, A
             continue
         errors = schema_errors(validator, raw)
         for err in errors:
-            field, message, expected = describe(err)
-            problems.add(path, message, field=field, line=error_line(path, err), expected=expected)
+            field, message, expected, code = describe(err)
+            problems.add(path, message, field=field, line=error_line(path, err), expected=expected, code=code)
         if errors:
             continue
         if str(raw["edition"]) != path.stem:
@@ -157,6 +157,7 @@ def load_searches(project: Project, problems: Problems) -> dict[str, dict[str, A
                 field="edition",
                 line=line_of(path, ["edition"]),
                 expected=f"edition: {path.stem} (or rename the file)",
+                code="search.edition_mismatch",
             )
             continue
         _check_order(path, raw, problems)
@@ -179,6 +180,7 @@ def _check_order(path: Path, search: dict[str, Any], problems: Problems) -> None
                 field=stage,
                 line=line_of(path, [stage]),
                 expected=f"at most {room}, or not_reported",
+                code="search.count_exceeds",
             )
 
 
@@ -197,6 +199,7 @@ def check_new_studies(
                 field="new_studies",
                 line=line_of(path, ["new_studies"]),
                 expected=f"new_studies: {want} (one per record added to data/sources/)",
+                code="search.new_studies_mismatch",
             )
 
 

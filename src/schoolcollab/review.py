@@ -72,7 +72,13 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
     if frame is None:
         return pd.DataFrame(columns=INITIATIVE_COLUMNS)
     if frame.empty:
-        problems.add(path, "the file has a header but no initiatives", line=2, expected="one row per initiative")
+        problems.add(
+            path,
+            "the file has a header but no initiatives",
+            line=2,
+            expected="one row per initiative",
+            code="csv.no_rows",
+        )
     validator = jsonschema.Draft202012Validator(_ROW_SCHEMA)
     rows, bad = [], bool(frame.attrs["ragged"])
     for line, raw in zip(frame.index, frame.to_dict("records"), strict=False):
@@ -84,8 +90,8 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
             row[col] = int(row[col]) if _WHOLE.match(row[col]) else (None if row[col] == "" else row[col])
         row["ongoing"] = {"true": True, "false": False}.get(row["ongoing"].lower(), row["ongoing"])
         for err in schema_errors(validator, row):
-            field, message, expected = describe(err, terms="an allowed value")
-            problems.add(path, message, field=field, line=line, expected=expected)
+            field, message, expected, code = describe(err, terms="an allowed value")
+            problems.add(path, message, field=field, line=line, expected=expected, code=code)
             bad = True
         if row["source"] and row["source"] not in bib_keys:
             problems.add(
@@ -94,6 +100,7 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
                 field="source",
                 line=line,
                 expected="a bib key",
+                code="initiative.unknown_source",
             )
             bad = True
         if (
@@ -107,6 +114,7 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
                 field="end_year",
                 line=line,
                 expected="a year at or after start_year",
+                code="initiative.end_before_start",
             )
             bad = True
         if row["start_year"] is None and not row["note"]:
@@ -116,6 +124,7 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
                 field="note",
                 line=line,
                 expected="a start year, or a note that the source documents give none",
+                code="initiative.no_start_year",
             )
             bad = True
         if row["ongoing"] is True and row["end_year"] is not None:
@@ -125,11 +134,17 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
                 field="end_year",
                 line=line,
                 expected="an empty end_year when ongoing is true",
+                code="initiative.ongoing_with_end",
             )
             bad = True
     for line in frame.index[frame["id"].duplicated()]:
         problems.add(
-            path, f"id '{frame.at[line, 'id']}' is used twice", field="id", line=int(line), expected="unique ids"
+            path,
+            f"id '{frame.at[line, 'id']}' is used twice",
+            field="id",
+            line=int(line),
+            expected="unique ids",
+            code="initiative.duplicate_id",
         )
         bad = True
     out = pd.DataFrame(rows, columns=INITIATIVE_COLUMNS)
@@ -155,6 +170,7 @@ def _load_sourced_list(
                 field=f"[{i}].source",
                 line=line_of(path, [i, "source"]),
                 expected="a bib key",
+                code="review.unknown_source",
             )
     frame = pd.DataFrame(data)
     frame["abbreviation"] = frame["abbreviation"].fillna("") if "abbreviation" in frame else ""
@@ -173,7 +189,13 @@ def load_yaml_document(path: Path, problems: Problems) -> dict[str, Any]:
     """A free-form YAML mapping (search strategy, summary template)."""
     data = load_yaml(path, problems)
     if data is not None and not isinstance(data, dict):
-        problems.add(path, "expected a mapping at the top level", line=1, expected="'field: value' pairs")
+        problems.add(
+            path,
+            "expected a mapping at the top level",
+            line=1,
+            expected="'field: value' pairs",
+            code="yaml.not_a_mapping",
+        )
         return {}
     return data or {}
 
@@ -258,6 +280,7 @@ def load_search_strategy(path: Path, problems: Problems) -> dict[str, Any]:
                 field="screening",
                 line=line_of(path, ["screening", len(counts) - 1, "count"]),
                 expected="the number of sources included",
+                code="review.no_included_count",
             )
         return data
     return {}

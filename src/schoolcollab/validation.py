@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import jsonschema
 
@@ -17,6 +17,16 @@ from .errors import Problems, did_you_mean, one_of, short
 from .yamlio import line_of
 
 NOT_REPORTED = "not_reported"  # the codebook's word for what a document does not say
+CODEBOOK_TERMS = "a term of the codebook"  # what an enum of a record or claim lists
+
+
+class Description(NamedTuple):
+    """One schema error in an author's words: where, what is wrong, what would be valid, and why (its code)."""
+
+    field: str
+    message: str
+    expected: str
+    code: str
 
 
 def _at(data: Any, where: list[Any]) -> Any:
@@ -186,8 +196,8 @@ def required_hint(missing: str, where: list[Any], prop: Any) -> str:
     )
 
 
-def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebook") -> tuple[str, str, str]:
-    """(field, message, expected) in an author's terms for one schema error."""
+def describe(err: jsonschema.ValidationError, terms: str = CODEBOOK_TERMS) -> Description:
+    """Field, message, expected value and reason code, in an author's terms, for one schema error."""
     where = list(err.absolute_path)
     field = _dotted(where)
     schema = err.schema if isinstance(err.schema, dict) else {}
@@ -200,34 +210,45 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         hint = required_hint(missing, where, schema.get("properties", {}).get(missing, {}))
-        return _dotted([*where, missing]), f"required field '{missing}' is missing", hint
+        return Description(
+            _dotted([*where, missing]), f"required field '{missing}' is missing", hint, code="schema.required_field"
+        )
     if err.validator == "additionalProperties":
         # an additionalProperties error is raised on the mapping it checked, never on an unset instance
         extra = sorted(map(str, set(cast(dict[str, Any], err.instance)) - set(schema.get("properties", {}))))
         known = schema.get("properties", {})
-        return (
+        return Description(
             _dotted([*where, extra[0]]) if extra else field,
             f"unknown field {', '.join(map(repr, extra))}{did_you_mean(extra[0], known) if extra else ''}",
             one_of(known),
+            code="schema.unknown_field",
         )
     if err.validator in ("enum", "const"):
         allowed = [str(a) for a in schema.get("enum", [schema.get("const")])]
-        what = "an id of data/review/initiatives.csv" if where == ["initiative"] else terms
-        return (
+        initiative = where == ["initiative"]
+        what = "an id of data/review/initiatives.csv" if initiative else terms
+        return Description(
             field,
             f"{short(err.instance)} is not {what}{did_you_mean(err.instance, allowed)}",
             alternatives or one_of(allowed),
+            # the code says what the message says: an initiative id, a codebook term, or one of the schema's values
+            code="record.unknown_initiative"
+            if initiative
+            else ("vocab.unknown_term" if terms == CODEBOOK_TERMS else "schema.unknown_value"),
         )
     if err.validator == "not":
         what = "a 'factor'" if "factor" in str(err.validator_value) else "a 'domain'"
-        return (
+        return Description(
             field,
             f"this finding should not have {what} for its theme",
             "'domain' only on impact_* findings; 'factor' only on drivers, conditions, challenges, sustainability",
+            code="schema.theme_field",
         )
     if err.validator in ("type", "anyOf", "oneOf"):
         if not where:
-            return field, f"the top level of the file is {_kind(err.instance)}", wanted(schema)
+            return Description(
+                field, f"the top level of the file is {_kind(err.instance)}", wanted(schema), code="schema.wrong_type"
+            )
         expected = alternatives or wanted(schema)
         text = isinstance(err.instance, str) and err.instance.strip().lstrip("-").isdecimal()
         message = (
@@ -235,30 +256,39 @@ def describe(err: jsonschema.ValidationError, terms: str = "a term of the codebo
             if text and "number" in expected
             else f"{short(err.instance)} is {_kind(err.instance)}, which is not allowed here"
         )
-        return field, message, expected
+        return Description(field, message, expected, code="schema.wrong_type")
     if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         side = "below the minimum" if "inimum" in err.validator else "above the maximum"
-        return field, f"{short(err.instance)} is {side} {err.validator_value}", alternatives or wanted(schema)
+        return Description(
+            field,
+            f"{short(err.instance)} is {side} {err.validator_value}",
+            alternatives or wanted(schema),
+            code="schema.out_of_range",
+        )
     if err.validator == "minItems" and where == ["findings"]:
-        return (
+        return Description(
             field,
             "the list is empty",
             "at least one finding: theme, direction, summary and where (domain or "
             "factor as its theme needs), as in data/sources/README.md",
+            code="schema.empty_list",
         )
     if err.validator == "minItems":
-        return field, "the list is empty", f"at least {err.validator_value} item(s)"
+        return Description(
+            field, "the list is empty", f"at least {err.validator_value} item(s)", code="schema.empty_list"
+        )
     if err.validator == "minLength":
-        return field, "the text is empty", "a non-empty string"
+        return Description(field, "the text is empty", "a non-empty string", code="schema.empty_text")
     if err.validator == "pattern":
-        return (
+        return Description(
             field,
             f"{short(err.instance)} is not in the required form",
             _PATTERNS.get(str(err.validator_value), f"text matching {err.validator_value}"),
+            code="schema.bad_format",
         )
     if err.validator == "uniqueItems":
-        return field, "the list repeats an item", "each item once"
-    return field, err.message[:200], ""
+        return Description(field, "the list repeats an item", "each item once", code="schema.repeated_item")
+    return Description(field, err.message[:200], "", code="schema.invalid")
 
 
 def yaml_problems(path: Path, data: Any, schema: dict[str, Any], problems: Problems) -> bool:
@@ -271,6 +301,6 @@ def report(
 ) -> list[jsonschema.ValidationError]:
     """Add each schema error as a problem naming its field and line; returns the errors."""
     for err in errors:
-        field, message, expected = describe(err, terms="an allowed value")
-        problems.add(path, message, field=field, line=error_line(path, err), expected=expected)
+        field, message, expected, code = describe(err, terms="an allowed value")
+        problems.add(path, message, code=code, field=field, line=error_line(path, err), expected=expected)
     return errors

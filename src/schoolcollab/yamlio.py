@@ -90,6 +90,7 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
             f"not valid YAML: {exc.problem or exc}{_context(exc, line)}{_quote_hint(text, line)}",
             line=line,
             expected=SYNTAX_HINT,
+            code="yaml.syntax",
         )
         return None
     except yaml.reader.ReaderError as exc:
@@ -100,10 +101,11 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
             f"not valid YAML: the control character {what} is not allowed",
             line=line,
             expected="plain text (was a binary file saved under this name?)",
+            code="yaml.control_character",
         )
         return None
     except yaml.YAMLError as exc:
-        problems.add(path, f"not valid YAML: {exc}", expected=SYNTAX_HINT)
+        problems.add(path, f"not valid YAML: {exc}", expected=SYNTAX_HINT, code="yaml.syntax")
         return None
     finally:
         loader.dispose()
@@ -114,6 +116,7 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
             field=key,
             line=line,
             expected="each field once in a mapping",
+            code="yaml.duplicate_key",
         )
     if loader.duplicates:
         return None
@@ -122,11 +125,14 @@ def load_yaml(path: Path, problems: Problems) -> Any | None:
             path,
             "the file is empty" if not text.strip() else "the file holds no data (only comments?)",
             expected="the data described in the README in its folder",
+            code="file.empty",
         )
         return None
     shape = _shape_problem(data)
     if shape:
-        problems.add(path, shape, expected="plain nested data (no alias that refers back to itself)")
+        problems.add(
+            path, shape, expected="plain nested data (no alias that refers back to itself)", code="yaml.too_complex"
+        )
         return None
     return data
 

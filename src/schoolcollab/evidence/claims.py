@@ -25,8 +25,8 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: Set[str], problems: Pr
     validator = jsonschema.Draft202012Validator(codebook.claims_schema())
     errors = schema_errors(validator, raw)
     for err in errors:
-        field, message, expected = describe(err)
-        problems.add(path, message, field=field, line=error_line(path, err), expected=expected)
+        field, message, expected, code = describe(err)
+        problems.add(path, message, field=field, line=error_line(path, err), expected=expected, code=code)
     if errors:
         return []
     seen: set[str] = set()
@@ -38,6 +38,7 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: Set[str], problems: Pr
                 field=f"claims[{i}].id",
                 line=line_of(path, ["claims", i, "id"]),
                 expected="a unique id",
+                code="claim.duplicate_id",
             )
         seen.add(claim["id"])
         for j, ev in enumerate(claim["evidence"]):
@@ -48,6 +49,7 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: Set[str], problems: Pr
                     field=f"claims[{i}].evidence[{j}].key",
                     line=line_of(path, ["claims", i, "evidence", j, "key"]),
                     expected="a bib key",
+                    code="claim.unknown_source",
                 )
     return raw["claims"]
 
@@ -91,6 +93,7 @@ def check_claim_links(
                     field=f"findings[{f.finding}].claims",
                     line=line_of(path, ["findings", f.finding, "claims"]),
                     expected="the id of a claim in the ledger",
+                    code="record.unknown_claim",
                 )
 
 
@@ -110,4 +113,5 @@ def check_raw_claim_links(invalid: list[tuple[Path, Any]], claim_ids: set[str], 
                         field=f"findings[{i}].claims",
                         line=line_of(path, ["findings", i, "claims", j, "id"]),
                         expected="the id of a claim in the ledger",
+                        code="record.unknown_claim",
                     )

@@ -335,7 +335,12 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.add(path, "the codebook must be a mapping of vocabularies", expected=", ".join(VOCABULARIES))
+        problems.add(
+            path,
+            "the codebook must be a mapping of vocabularies",
+            expected=", ".join(VOCABULARIES),
+            code="codebook.not_a_mapping",
+        )
         return None
     ok = True
     for name in VOCABULARIES:
@@ -346,10 +351,17 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
                 f"vocabulary '{name}' is missing or empty",
                 field=name,
                 expected="a mapping of term ids to {label: ..., definition: ...}",
+                code="codebook.missing_vocabulary",
             )
             ok = False
         elif not all(isinstance(v, dict) and "label" in v for v in terms.values()):
-            problems.add(path, f"every term of '{name}' needs a label", field=name, expected="{label: ...}")
+            problems.add(
+                path,
+                f"every term of '{name}' needs a label",
+                field=name,
+                expected="{label: ...}",
+                code="codebook.term_without_label",
+            )
             ok = False
         else:
             for term, attrs in terms.items():
@@ -372,6 +384,7 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
                             field=f"{name}.{term}",
                             line=line_of(path, [name, term]),
                             expected=valid,
+                            code="codebook.bad_term_link",
                         )
                         ok = False
                 extra = sorted(set(attrs) - TERM_ATTRIBUTES)
@@ -382,6 +395,7 @@ def load_codebook(path: Path, problems: Problems) -> Codebook | None:
                         field=f"{name}.{term}",
                         line=line_of(path, [name, term]),
                         expected=f"only {', '.join(sorted(TERM_ATTRIBUTES))}; quote values containing commas",
+                        code="codebook.unknown_attribute",
                     )
                     ok = False
     return Codebook(path, {n: raw[n] for n in VOCABULARIES}) if ok else None

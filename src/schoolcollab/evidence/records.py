@@ -49,23 +49,23 @@ class RecordValidator:
             pass
         seen = set()  # a rule the schema states twice (a domain's terms) is reported once
         for err in schema_errors(self._full, record):
-            field, message, expected = describe(err)
+            field, message, expected, code = describe(err)
             if (tuple(map(str, err.absolute_path)), message) in seen:
                 continue
             seen.add((tuple(map(str, err.absolute_path)), message))
-            if (
-                err.validator == "enum"
-                and list(err.absolute_path)[-1:] == ["factor"]
-                and isinstance(err.instance, str)
-                and err.instance in self._factor_terms
-            ):
-                message = self._factor_elsewhere(err.instance, _at(record, list(err.absolute_path)[:-1]))
+            term = err.instance if isinstance(err.instance, str) else None
+            elsewhere = (
+                err.validator == "enum" and list(err.absolute_path)[-1:] == ["factor"] and term in self._factor_terms
+            )
+            if elsewhere and term is not None:
+                message = self._factor_elsewhere(term, _at(record, list(err.absolute_path)[:-1]))
             problems.add(
                 path,
                 message,
                 field=field or _dotted(list(err.absolute_path)),
                 line=error_line(path, err),
                 expected=expected,
+                code="vocab.factor_of_other_theme" if elsewhere else code,
             )
         return False
 
@@ -98,6 +98,7 @@ def validate_record(
                 field="key",
                 line=line_of(path, ["key"]),
                 expected=f"key: {path.stem} (or rename the file)",
+                code="record.key_mismatch",
             )
             ok = False
         if key not in bib_keys:
@@ -107,6 +108,7 @@ def validate_record(
                 field="key",
                 line=line_of(path, ["key"]),
                 expected="the key of an entry in references.bib",
+                code="record.unknown_key",
             )
             ok = False
     origins = record.get("coded_from")
@@ -119,6 +121,7 @@ def validate_record(
                 field=f"coded_from[{i}].seed",
                 line=line_of(path, ["coded_from", i, "seed"]),
                 expected="a bib key",
+                code="record.unknown_seed",
             )
             ok = False
     return ok

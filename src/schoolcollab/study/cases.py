@@ -51,6 +51,7 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
                 field="partnership",
                 line=line,
                 expected="a whole number from 1, as in the study's Table 1",
+                code="partnership.not_a_number",
             )
             bad = True
         elif number in seen:
@@ -60,13 +61,21 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
                 field="partnership",
                 line=line,
                 expected="each partnership once",
+                code="partnership.duplicate",
             )
             bad = True
         seen.setdefault(number, line)
         pair = (row["supporting_improved"].strip().lower(), row["supported_improved"].strip().lower())
         for col, value in zip(("supporting_improved", "supported_improved"), pair, strict=False):
             if value not in ("true", "false"):
-                problems.add(path, f"{row[col]!r} is not true or false", field=col, line=line, expected="true or false")
+                problems.add(
+                    path,
+                    f"{row[col]!r} is not true or false",
+                    field=col,
+                    line=line,
+                    expected="true or false",
+                    code="partnership.not_boolean",
+                )
                 bad = True
         if row["type"] not in PARTNERSHIP_TYPES:
             problems.add(
@@ -75,6 +84,7 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
                 field="type",
                 line=line,
                 expected="one of: I, II, III",
+                code="partnership.unknown_type",
             )
             bad = True
         elif all(v in ("true", "false") for v in pair) and implied.get(pair) != row["type"]:
@@ -84,6 +94,7 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
                 field="type",
                 line=line,
                 expected="I (only supported improved), II (both), III (neither)",
+                code="partnership.type_mismatch",
             )
             bad = True
     if bad:
@@ -164,6 +175,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
                 field=f"[{i}].id",
                 line=line_of(path, [i, "id"]),
                 expected="a unique id",
+                code="process.duplicate_id",
             )
         seen.add(item["id"])
         listed = item["partnerships"]
@@ -177,6 +189,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
                     field=f"[{i}].partnership_types",
                     line=line_of(path, [i, "partnership_types"]),
                     expected="not_reported, as for partnerships",
+                    code="process.types_without_partnerships",
                 )
             continue
         unknown = [n for n in listed if n not in types]
@@ -187,6 +200,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
                 field=f"[{i}].partnerships",
                 line=line_of(path, [i, "partnerships"]),
                 expected=f"numbers from {sorted(types)}",
+                code="process.unknown_partnership",
             )
             continue
         implied = sorted({types[n] for n in listed}, key=PARTNERSHIP_TYPES.index)
@@ -198,6 +212,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
                 field=f"[{i}].partnership_types",
                 line=line_of(path, [i, "partnership_types"]),
                 expected=str(implied),
+                code="process.types_mismatch",
             )
     if errors:
         return pd.DataFrame(columns=columns)
@@ -225,5 +240,6 @@ def load_study(path: Path, problems: Problems) -> dict[str, Any]:
                 field=".".join(keys),
                 line=line_of(path, list(keys)) if value is not None else None,
                 expected="a whole number above 0",
+                code="study.not_a_count",
             )
     return doc

@@ -72,7 +72,14 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
         line = int(i)
         table = _number(row["table"])
         if table not in TABLES:
-            problems.add(path, f"unknown table {row['table']!r}", field="table", line=line, expected="2, 3 or 4")
+            problems.add(
+                path,
+                f"unknown table {row['table']!r}",
+                field="table",
+                line=line,
+                expected="2, 3 or 4",
+                code="published.unknown_table",
+            )
         elif row["model"] != TABLES[int(table)]:
             problems.add(
                 path,
@@ -80,6 +87,7 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
                 field="model",
                 line=line,
                 expected=TABLES[int(table)],
+                code="published.model_mismatch",
             )
         if row["sample"] not in SAMPLES:
             problems.add(
@@ -88,10 +96,16 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
                 field="sample",
                 line=line,
                 expected=one_of(SAMPLES),
+                code="published.unknown_sample",
             )
         if _number(row["year"]) not in YEARS:
             problems.add(
-                path, f"unknown year {row['year']!r}", field="year", line=line, expected="0 (baseline), 1, 2 or 3"
+                path,
+                f"unknown year {row['year']!r}",
+                field="year",
+                line=line,
+                expected="0 (baseline), 1, 2 or 3",
+                code="published.unknown_year",
             )
         if row[key] not in allowed:
             problems.add(
@@ -100,6 +114,7 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
                 field=key,
                 line=line,
                 expected=one_of(allowed),
+                code="published.unknown_term",
             )
     dupes = frame[frame.duplicated(["table", "sample", "year", key], keep=False)]
     for i, row in dupes.iterrows():
@@ -109,6 +124,7 @@ def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], pr
             field=key,
             line=int(i),
             expected="one row per cell",
+            code="published.duplicate_cell",
         )
 
 
@@ -138,6 +154,7 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
                 field="coefficient",
                 line=line,
                 expected="a number, or empty for a cell the extraction lost",
+                code="published.not_a_number",
             )
         if row["se"] and (se is None or se <= 0):
             problems.add(
@@ -146,6 +163,7 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
                 field="se",
                 line=line,
                 expected="a standard error > 0, or empty",
+                code="published.bad_se",
             )
         if not row["coefficient"] and not row["note"]:
             problems.add(
@@ -154,6 +172,7 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
                 field="note",
                 line=line,
                 expected="e.g. 'cell lost in the extraction'",
+                code="published.empty_without_note",
             )
     out = _typed(frame, ["coefficient", "se"])
     # Italics marked significance in print and were lost: recompute, never trust a typed value.
@@ -175,6 +194,7 @@ def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
                 field="value",
                 line=int(i),
                 expected="a number from 0 to 100",
+                code="published.not_a_percentage",
             )
     out = _typed(frame, ["value"])
     return out
