@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -77,6 +78,10 @@ class Bibliography:
 
     def __contains__(self, key: str) -> bool:
         return key in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys of :meth:`keys`, so ``for k in bib`` means what ``for k in bib.keys()`` did."""
+        return iter(self.keys())
 
     def keys(self) -> set[str]:
         """Keys to check citations against: the parsed entries and those that failed to parse (their
