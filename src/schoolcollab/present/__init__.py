@@ -35,7 +35,7 @@ from .evidence_views import (
 from .explorer import claims_explorer, sources_explorer
 from .gap_map_view import interactive_gap_map
 from .prisma_views import prisma_figure
-from .provenance_view import inputs_table, simulated_results_table, versions_table
+from .provenance_view import inputs_table, simulated_results_table, simulated_section, versions_table
 from .review_tables import (
     databases_table,
     glossary_table,
@@ -94,6 +94,7 @@ __all__ = [
     "downloads_list",
     "inputs_table",
     "simulated_results_table",
+    "simulated_section",
     "versions_table",
     "listing",
     "markdown_text",
