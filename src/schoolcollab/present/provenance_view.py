@@ -60,7 +60,8 @@ class BuildFact:
 
 def simulated_section(rep: Replication) -> BuildFact:
     """Mark the section this output stands in as showing results of the simulated replication ``rep``;
-    the build lists it on the provenance page and takes the mark out of the page."""
+    the build lists it on the provenance page and takes the mark out of the page. Show it in a cell whose
+    output stays in the page (``remove-input``): a ``remove-cell`` cell never reaches the build."""
     from ..study.replication import Replication
 
     if not isinstance(rep, Replication):  # the mark is for results of a simulation, not a reminder to type
