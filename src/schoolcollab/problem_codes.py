@@ -114,6 +114,8 @@ CODES: dict[str, str] = {
     "published.bad_se": "a standard error that is not a positive number",
     "published.empty_without_note": "an empty cell without a note saying why",
     "published.not_a_percentage": "a variance share that is not a number from 0 to 100",
+    # facts the chapters' running text states (present.theme_facts)
+    "text.missing_value": "a value the book's text states is missing from the data",
 }
 
 

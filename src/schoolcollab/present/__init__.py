@@ -36,8 +36,19 @@ from .evidence_views import (
 )
 from .explorer import claims_explorer, sources_explorer
 from .gap_map_view import interactive_gap_map
+from .matched_facts import matched_study_facts, replication_facts
+from .overview_facts import (
+    changes_facts,
+    conclusions_facts,
+    editions_facts,
+    explorer_facts,
+    glossary_facts,
+    initiatives_facts,
+    methods_facts,
+    summary_facts,
+)
 from .prisma_views import prisma_figure
-from .provenance_view import inputs_table, simulated_results_table, versions_table
+from .provenance_view import inputs_table, simulated_results_table, simulated_section, versions_table
 from .review_tables import (
     databases_table,
     glossary_table,
@@ -51,6 +62,7 @@ from .review_tables import (
     template_table,
 )
 from .style import listing, markdown_text
+from .theme_facts import challenges_facts, formation_facts, impact_facts, structure_facts, sustainability_facts
 
 __all__ = [
     "case_partnerships_table",
@@ -96,9 +108,26 @@ __all__ = [
     "downloads_list",
     "inputs_table",
     "simulated_results_table",
+    "simulated_section",
     "versions_table",
     "listing",
     "markdown_text",
+    # named facts for each chapter's running text: {glue name: value}
+    "challenges_facts",
+    "changes_facts",
+    "conclusions_facts",
+    "editions_facts",
+    "explorer_facts",
+    "formation_facts",
+    "glossary_facts",
+    "impact_facts",
+    "initiatives_facts",
+    "matched_study_facts",
+    "methods_facts",
+    "replication_facts",
+    "structure_facts",
+    "summary_facts",
+    "sustainability_facts",
 ]
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 from itables import JavascriptFunction
 
-from ..bib import cited_keys, short_citation
+from ..bib import short_citation
+from ..build import placeholders as ph
 from ..evidence.appraisal import appraisal_summary
 from ..evidence.rating_rules import COMPONENTS
 from ..load import Evidence
@@ -76,7 +77,6 @@ ADDRESS_JS = JavascriptFunction("""function (settings) {
 }""")
 
 REFERENCES_PAGE = "references.html"  # chapters live side by side in chapters/
-CLAIM_BOX = re.compile(r"claim_box\(\s*ev\s*,\s*[\"']([^\"']+)[\"']\s*\)")
 DT_OPTIONS: dict[str, Any] = {
     "connected": False,
     "allow_html": True,
@@ -117,23 +117,6 @@ def _column_defs(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any
     if KEY_COLUMN in frame.columns:
         defs.append({"visible": False, "targets": [list(frame.columns).index(KEY_COLUMN)]})
     return {"columnDefs": defs} if defs else {}
-
-
-def chapter_citations(ev: Evidence) -> dict[str, list[tuple[str, str]]]:
-    """Source key -> the chapters (file stem, title) that cite it in their text or through a claim box."""
-    from ..load import book_chapters
-
-    by_claim = ev.links.groupby("claim")["key"].apply(set).to_dict()
-    cited: dict[str, list[tuple[str, str]]] = {}
-    for chapter in book_chapters(include_root=False):
-        if chapter.path.stem == "references":
-            continue
-        keys = {key for _, key in cited_keys(chapter.text)}
-        for claim in CLAIM_BOX.findall(chapter.text):
-            keys |= by_claim.get(claim, set())
-        for key in keys:
-            cited.setdefault(key, []).append((chapter.path.stem, chapter.title))
-    return cited
 
 
 def _link(href: str, text: str) -> str:
@@ -195,7 +178,6 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
     """One row per coded source: what it is, what it found, where the book uses it."""
     cb = ev.codebook
     findings = ev.findings.groupby("key")
-    cited = chapter_citations(ev)
     appraised = appraisal_summary(ev.appraisals, ev.rating_inputs.status, cb)
     rows_html, rows_text = [], []
     for src in ev.sources.sort_values(["year", "key"]).itertuples(index=False):
@@ -212,12 +194,12 @@ def sources_explorer(ev: Evidence) -> InteractiveTable:
             "Countries": "; ".join(cb.label("countries", c) for c in src.countries),
             "Appraisal": appraised.get(src.key, "—"),
         }
-        chapters = cited.get(src.key, [])
-        rows_text.append({**values, "Cited in": "; ".join(t for _, t in chapters) or "—"})
+        # which chapters cite it is known once every page is read: the build fills this in (build.book_facts)
+        rows_text.append({**values, "Cited in": ph.cited_in(src.key)})
         escaped = {k: html.escape(str(v)) for k, v in values.items()}
         escaped["Source"] = _link(f"{REFERENCES_PAGE}#cite-{src.key}", values["Source"])
         escaped["Year"] = src.year
-        escaped["Cited in"] = "<br>".join(_link(f"{stem}.html", title) for stem, title in chapters) or "—"
+        escaped["Cited in"] = ph.cited_in(src.key)
         escaped[KEY_COLUMN] = html.escape(src.key)
         rows_html.append(escaped)
     text = pd.DataFrame(rows_text)

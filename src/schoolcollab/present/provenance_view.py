@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..build import placeholders as ph
 from ..build.provenance import edition, evidence_fingerprint, library_versions
 from ..inputs import record
-from ..load import Evidence, book_chapters, project
-from .book_table import BookTable, table
+from ..load import Evidence, project
+from .book_table import LATEX_MIME, BookTable, table
 
-# A chapter that imports these computes results from invented data (the matched-schools replication).
-SIMULATION_MODULES = re.compile(r"^\s*(?:import|from)\s+schoolcollab\.study\.(?:replication|simulate)\b", re.M)
+if TYPE_CHECKING:  # the simulation pulls in statsmodels (seconds): only the chapter that runs it loads it
+    from ..study.replication import Replication
 
 
 def inputs_table(ev: Evidence) -> BookTable:
@@ -45,14 +47,28 @@ def versions_table() -> BookTable:
     return table(pd.DataFrame(rows, columns=["Package", "Version"]))
 
 
-def simulated_results_table() -> BookTable:
-    """Chapters whose results come (partly) from simulated data, found from what their code imports."""
-    rows = []
-    for chapter in book_chapters():
-        if SIMULATION_MODULES.search(chapter.text):
-            marked = [h.strip("# ").strip() for h in re.findall(r"^#{2,3} .*[Ss]imulat.*$", chapter.text, re.M)]
-            rows.append((chapter.title, "; ".join(marked) or "see the chapter"))
-    frame = pd.DataFrame(rows, columns=["Chapter", "Sections computed from simulated data"])
-    return table(
-        frame if len(frame) else pd.DataFrame({"Chapter": ["none"], "Sections computed from simulated data": ["—"]})
-    )
+@dataclass(frozen=True)
+class BuildFact:
+    """An output the build fills in when its page is written, from what it recorded about every page
+    (:mod:`schoolcollab.build.book_facts`): the same placeholder in each edition's rendering."""
+
+    placeholder: str
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.placeholder, LATEX_MIME: self.placeholder, "text/plain": self.placeholder}
+
+
+def simulated_section(rep: Replication) -> BuildFact:
+    """Mark the section this output stands in as showing results of the simulated replication ``rep``;
+    the build lists it on the provenance page and takes the mark out of the page. Show it in a cell whose
+    output stays in the page (``remove-input``): a ``remove-cell`` cell never reaches the build."""
+    from ..study.replication import Replication
+
+    if not isinstance(rep, Replication):  # the mark is for results of a simulation, not a reminder to type
+        raise TypeError(f"simulated_section takes the Replication the section shows, not {type(rep).__name__}")
+    return BuildFact(ph.token(ph.SIMULATED_SECTION))
+
+
+def simulated_results_table() -> BuildFact:
+    """The sections of the book marked as showing simulated results (:func:`simulated_section`), by chapter."""
+    return BuildFact(ph.token(ph.SIMULATED_RESULTS))
