@@ -316,9 +316,43 @@ def serve(
         server.server_close()
 
 
+@app.command()
+def preview(
+    port: int = typer.Option(8000, "--port", help="Port on 127.0.0.1 (0: any free port)."), root: Path | None = ROOT
+) -> None:
+    """Serve the book at http://127.0.0.1:PORT/, rebuild it when an input changes and reload open pages."""
+    from .preview import Preview, PreviewBusy
+
+    project = _project(root)
+
+    def report(line: str) -> None:
+        out.print(line, markup=False, highlight=False)
+
+    try:
+        running = Preview(project, port, report)
+    except PreviewBusy as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot listen on port {port} ({exc.strerror}); choose another with --port")
+        raise typer.Exit(EXIT_USAGE) from None
+    out.print(f"previewing {project.root} at {running.url} (Ctrl+C to stop)", markup=False, highlight=False)
+    try:
+        running.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.close()
+    out.print("stopped")
+
+
 def main() -> None:
     """Entry point: usage errors exit 2, problems in the author's input exit 1."""
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":  # how `schoolcollab preview` runs each rebuild: python -m schoolcollab.cli build
+    main()
