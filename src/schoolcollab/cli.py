@@ -8,6 +8,7 @@ from typing import cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -321,7 +322,7 @@ def preview(
     port: int = typer.Option(8000, "--port", help="Port on 127.0.0.1 (0: any free port)."), root: Path | None = ROOT
 ) -> None:
     """Serve the book at http://127.0.0.1:PORT/, rebuild it when an input changes and reload open pages."""
-    from .preview import Preview, PreviewBusy
+    from .preview import Preview, PreviewBusy, WatchFailed
 
     project = _project(root)
 
@@ -341,6 +342,9 @@ def preview(
         running.run()
     except KeyboardInterrupt:
         pass
+    except WatchFailed as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)  # an OS error's "[Errno n]" is text
+        raise typer.Exit(EXIT_INPUT) from None
     finally:
         running.close()
     out.print("stopped")

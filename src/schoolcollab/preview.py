@@ -46,6 +46,10 @@ class PreviewBusy(Exception):
     """Another preview of the same book is running."""
 
 
+class WatchFailed(Exception):
+    """The watcher stopped (a watched folder went away, or the system's limit on watches was reached)."""
+
+
 class PreviewState:
     """What the open pages poll: the number of builds published so far, and how the last one went."""
 
@@ -284,6 +288,7 @@ class Preview:
         self.builder = Builder(project, self.state, report)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._failure: str | None = None  # why a watcher stopped: the preview would no longer rebuild
 
     def run(self) -> None:
         """Build if the book is not current, then serve and rebuild on changes until interrupted."""
@@ -301,6 +306,8 @@ class Preview:
         finally:
             if main:
                 signal.signal(signal.SIGTERM, previous)
+        if self._failure is not None:
+            raise WatchFailed(self._failure)
 
     def _start(self, target: Callable[[], object], name: str) -> None:
         thread = threading.Thread(target=target, name=f"preview-{name}", daemon=True)
@@ -308,12 +315,17 @@ class Preview:
         self._threads.append(thread)
 
     def _watch(self, paths: list[Path], accept: _Inputs, recursive: bool) -> None:
-        for changes in watch(
-            *paths, watch_filter=accept, stop_event=self._stop, recursive=recursive, raise_interrupt=False
-        ):
-            names = sorted({self._shown(Path(path)) for _, path in changes})
-            self.report(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
-            self.builder.request()
+        try:
+            for changes in watch(
+                *paths, watch_filter=accept, stop_event=self._stop, recursive=recursive, raise_interrupt=False
+            ):
+                names = sorted({self._shown(Path(path)) for _, path in changes})
+                self.report(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+                self.builder.request()
+        except Exception as exc:  # noqa: BLE001 - reported by run(), in the main thread
+            shown = ", ".join(self._shown(path) for path in paths)
+            self._failure = f"cannot watch {shown} for changes any more ({exc}); start the preview again"
+            self._stop.set()
 
     def _shown(self, path: Path) -> str:
         return path.relative_to(self.project.root).as_posix() if path.is_relative_to(self.project.root) else str(path)
