@@ -151,7 +151,7 @@ class _Handler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _Inputs(DefaultFilter):
+class InputFilter(DefaultFilter):
     """What an author edits: not build products, caches, version control or editors' temporary files.
     With ``names``, only files of those names (the book's top-level files)."""
 
@@ -295,8 +295,8 @@ class Preview:
         folders, tops = watched(self.project)
         self._start(self.server.serve_forever, "serve")
         self._start(self.builder.run, "build")
-        self._start(lambda: self._watch(folders, _Inputs(), recursive=True), "watch-folders")
-        self._start(lambda: self._watch(tops, _Inputs(WATCHED_FILES), recursive=False), "watch-files")
+        self._start(lambda: self._watch(folders, InputFilter(), recursive=True), "watch-folders")
+        self._start(lambda: self._watch(tops, InputFilter(WATCHED_FILES), recursive=False), "watch-files")
         self.builder.request()  # `build` itself says "up to date" at once when nothing changed
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _interrupt) if main else None  # `kill` stops it like Ctrl+C
@@ -314,7 +314,7 @@ class Preview:
         thread.start()
         self._threads.append(thread)
 
-    def _watch(self, paths: list[Path], accept: _Inputs, recursive: bool) -> None:
+    def _watch(self, paths: list[Path], accept: InputFilter, recursive: bool) -> None:
         try:
             for changes in watch(
                 *paths, watch_filter=accept, stop_event=self._stop, recursive=recursive, raise_interrupt=False
