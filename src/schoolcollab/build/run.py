@@ -385,12 +385,16 @@ def publish(built: Path, target: Path, finish: Callable[[Path], object] | None =
     return target
 
 
+# locks stay, so that a build or `schoolcollab preview` running meanwhile still keeps out a second one
+KEPT_BY_CLEAN = {".build.lock", ".preview.lock", ".preview.url"}
+
+
 def clean(project: Project) -> list[Path]:
     """Remove every build product (not while a build runs); returns what was removed."""
     if not project.build_dir.exists():
         return []
     with build_lock(project):
         for child in project.build_dir.iterdir():
-            if child.name != ".build.lock":
+            if child.name not in KEPT_BY_CLEAN:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
     return [project.build_dir]
