@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
@@ -194,6 +195,9 @@ def test_the_server_adds_the_script_only_to_the_html_it_sends(tmp_path: Path) ->
         (site / "index.html").unlink()
         with urlopen(url) as response:  # no book yet: a page that reloads once there is one
             assert "being built" in (placeholder := response.read().decode()) and MARKER in placeholder
+        with pytest.raises(HTTPError) as missing:  # and no page for what is not a page
+            urlopen(url + "style.css")
+        assert missing.value.code == 404
     finally:
         server.shutdown()
         server.server_close()
@@ -219,6 +223,17 @@ def test_a_second_preview_refuses_and_ctrl_c_stops_a_running_build(tmp_path: Pat
             pass
     assert not (project.build_dir / ".preview.url").exists()
     wait_for("the stopped build's processes to exit", lambda: not processes_under(project.root), 20)
+
+
+def test_clean_keeps_the_locks_of_a_running_preview(tmp_path: Path) -> None:
+    from schoolcollab.build.run import clean
+
+    project = copy_book(tmp_path / "book")
+    for name in (".preview.lock", ".preview.url", "build.log"):
+        project.build_dir.mkdir(exist_ok=True)
+        (project.build_dir / name).write_text("x", encoding="utf-8")
+    clean(project)
+    assert sorted(p.name for p in project.build_dir.iterdir()) == [".build.lock", ".preview.lock", ".preview.url"]
 
 
 # --- slow: one preview of one copy of the book, built once, edited in turn --------------------------------
@@ -264,11 +279,22 @@ def test_an_edited_record_reaches_the_open_page_which_reloads_itself(live, brows
         page.goto(running.url + PAGE)
         assert BEFORE in body_text(page) and AFTER not in body_text(page)
         page.evaluate("window.visitedBeforeTheEdit = true")  # gone once the page has reloaded
-        generation = running.state()["generation"]
-        set_issp_start(project, "1999")
-        wait_for("the open page to show the new year", lambda: AFTER in body_text(page), REBUILD_SECONDS, every=1)
+        generation, builds = running.state()["generation"], running.lines.count("building ...")
+        set_issp_start(project, "1998")
+        wait_for("the rebuild to start", lambda: running.lines.count("building ...") > builds, 60)
+        for year in ("2000", "1999"):  # two more edits while it builds, seen apart: one more build in all
+            time.sleep(3)
+            set_issp_start(project, year)
+
+        def both_built() -> bool:  # the build the first edit started, and the one the others queued
+            return running.lines.count("building ...") == builds + 2 and running.lines[-1].startswith("built ")
+
+        wait_for("the second build to finish", both_built, 2 * REBUILD_SECONDS, every=1)
+        wait_for("the open page to show the new year", lambda: AFTER in body_text(page), 30, every=1)
         assert page.evaluate("window.visitedBeforeTheEdit") is None  # it reloaded by itself
-        assert running.state() == {"generation": generation + 1, "status": "ok", "messages": []}
+        time.sleep(5)  # no third build is coming
+        assert running.lines.count("building ...") == builds + 2, running.lines
+        assert running.state() == {"generation": generation + 2, "status": "ok", "messages": []}
         assert AFTER in running.get(PAGE)
         assert any(line.startswith("changed: ") and str(INITIATIVES) in line for line in running.lines)
     finally:

@@ -122,6 +122,8 @@ class _Handler(SimpleHTTPRequestHandler):
         self._wait_for_swap()
         generation = cast(int, state.snapshot()["generation"])
         if not (self.preview.site / "index.html").is_file():  # the first build has not published yet
+            if not (path.endswith("/") or path.endswith((".html", ".htm"))):
+                return self.send_error(404, "the book is being built")
             return self._send(inject(PLACEHOLDER, generation), "text/html; charset=utf-8", with_body)
         if (page := self._html_page(path)) is not None:
             return self._send(inject(page.read_bytes(), generation), "text/html; charset=utf-8", with_body)
