@@ -16,7 +16,7 @@ from ..csv_rows import check_rows, worded
 from ..errors import Problems, short
 from ..inputs import read_csv
 from ..review import TEXT_SCHEMA, load_yaml_document
-from ..validation import report, schema_errors
+from ..validation import report_errors, schema_errors
 from ..yamlio import line_of, load_yaml
 
 PARTNERSHIP_TYPES = ("I", "II", "III")
@@ -163,7 +163,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     data = load_yaml(path, problems)
     if data is None:
         return pd.DataFrame(columns=columns)
-    errors = report(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
+    errors = report_errors(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
     if errors and not isinstance(data, list):
         return pd.DataFrame(columns=columns)
     # cross-check the items the schema accepted, so one run reports both kinds of problem
