@@ -134,6 +134,23 @@ def simulated_table(page: Path) -> list[list[str]]:
     return [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in figure.find("tbody").find_all("tr")]
 
 
+def summary_pointers(page: Path) -> list[tuple[str, str]]:
+    """(href, text) of every "See <section>." link in the summary."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return [
+        (a["href"], a.get_text())
+        for a in soup.select("main a.reference.internal")
+        if a.previous_sibling is not None and str(a.previous_sibling).endswith("See ")
+    ]
+
+
+def anchors(html_dir: Path, href: str) -> bool:
+    """Whether ``href`` (relative to chapters/) names an element that exists."""
+    page, _, anchor = href.partition("#")
+    soup = BeautifulSoup((html_dir / "chapters" / page).read_text(encoding="utf-8"), "html.parser")
+    return soup.find(id=anchor) is not None
+
+
 def _build(root: Path) -> str:
     result = subprocess.run([CLI, "build"], cwd=root, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -170,6 +187,8 @@ def rewritten(tmp_path_factory) -> dict:
         "simulated": simulated_table(html_dir / "chapters" / "provenance.html"),
         "conclusions_text": {key for _, key in cited_keys((chapters / "conclusions.md").read_text(encoding="utf-8"))},
         "left_over": [p.name for p in html_dir.rglob("*.html") if LEFT_OVER.search(p.read_text(encoding="utf-8"))],
+        "pointers": summary_pointers(html_dir / "chapters" / "summary.html"),
+        "html": html_dir,
     }
     # a citation added to a page without code, and the simulated section renamed: the explorer and the
     # provenance page must show both without executing again
@@ -177,11 +196,17 @@ def rewritten(tmp_path_factory) -> dict:
         chapters / "rebuild.md", "{cite:p}`armstrong2015effective`", "{cite:p}`armstrong2015effective,norwich1994inter`"
     )
     _edit(chapters / "matched-study.md", f"## {SIM_SECTION}", "## Invented pupils")
+    _edit(
+        chapters / "impact.md",
+        "(sec-impact-leadership)=\n## Leadership capacity",
+        "(sec-impact-leadership)=\n## Leaders",
+    )
     log = _build(root)
     second = {
         "expected": expected_cited_in(root),
         "explorer": explorer_cited_in(html_dir / "chapters" / "explorer.html"),
         "simulated": simulated_table(html_dir / "chapters" / "provenance.html"),
+        "pointers": summary_pointers(html_dir / "chapters" / "summary.html"),
         "log": log,
     }
     return {"first": first, "second": second}
@@ -215,6 +240,18 @@ def test_a_change_elsewhere_reaches_the_explorer_and_provenance_without_executin
     assert second["simulated"] == [["The matched-schools study, re-run", "Invented pupils"]]
     executed = re.findall(r"chapters/(\S+)\.md: executed", second["log"])
     assert "explorer" not in executed and "provenance" not in executed, executed
+
+
+@pytest.mark.slow
+def test_the_summary_points_to_the_sections_the_book_has_under_their_current_titles(rewritten) -> None:
+    first, second = rewritten["first"], rewritten["second"]
+    assert len(first["pointers"]) > 20
+    assert all(anchors(first["html"], href) for href, _ in first["pointers"])
+    assert ("impact.html#sec-impact-leadership", "Leadership capacity") in first["pointers"]
+    # a section renamed in another chapter: the summary says so without executing again
+    renamed = [text for href, text in second["pointers"] if href == "impact.html#sec-impact-leadership"]
+    assert renamed and set(renamed) == {"Leaders"}
+    assert "summary" not in re.findall(r"chapters/(\S+)\.md: executed", second["log"])
 
 
 @pytest.mark.slow

@@ -42,7 +42,7 @@ def test_an_input_added_to_the_registry_is_checked_without_touching_check(
     book: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(project, problems, got):
-        problems.add(project.root / "data" / "new.yaml", "nothing here is valid", field="x")
+        problems.add(project.root / "data" / "new.yaml", "nothing here is valid", field="x", code="schema.wrong_type")
 
     monkeypatch.setattr(book_inputs, "INPUTS", (*INPUTS, BookInput("new_input", "a test input", broken)))
     report = check_project(book)

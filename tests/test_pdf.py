@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from schoolcollab.bib import cited_keys, parse_bibliography
-from schoolcollab.build.provenance import evidence_fingerprint
+from schoolcollab.editions import evidence_fingerprint
 from schoolcollab.errors import Problems
 from schoolcollab.paths import Project
 

@@ -257,14 +257,14 @@ def make_key(family: str, year: str, title: str, taken: set[str]) -> tuple[str, 
     raise ValueError(f"every key from {base} to {base}z is taken")
 
 
-def ris_text(value: str) -> str:
+def _bibtex_text(value: str) -> str:
     """A RIS value as BibTeX text: LaTeX specials escaped, braces dropped."""
     return " ".join(value.translate(LATEX_SPECIALS).split())
 
 
 def ris_name(name: str) -> str:
     """'Family, Given[, Suffix]' as BibTeX writes it; a name without a comma is a corporate author."""
-    parts = [ris_text(p) for p in name.split(",")]
+    parts = [_bibtex_text(p) for p in name.split(",")]
     if len(parts) == 1:
         return "{" + parts[0] + "}"
     return ", ".join([parts[0], *parts[2:], parts[1]]) if len(parts) > 2 else ", ".join(parts)
@@ -296,19 +296,19 @@ def ris_record(rec: dict, line: int, label: str, source: str) -> Record:
     fields = {
         "author": " and ".join(map(ris_name, authors)),
         "editor": " and ".join(map(ris_name, editors)) if etype in ("book", "incollection", "inproceedings") else "",
-        "title": ris_text(_first(rec, "title", "primary_title", "BT" if etype == "book" else "title")),
-        "journal" if etype == "article" else "booktitle": ris_text(_first(rec, *venue.get(etype, ()))),
-        "volume": ris_text(_first(rec, "volume")),
-        "number": ris_text(_first(rec, "number")),
+        "title": _bibtex_text(_first(rec, "title", "primary_title", "BT" if etype == "book" else "title")),
+        "journal" if etype == "article" else "booktitle": _bibtex_text(_first(rec, *venue.get(etype, ()))),
+        "volume": _bibtex_text(_first(rec, "volume")),
+        "number": _bibtex_text(_first(rec, "number")),
         "pages": pages,
-        "edition": ris_text(_first(rec, "edition")),
-        "series": ris_text(_first(rec, "tertiary_title")),
-        "address": ris_text(_first(rec, "place_published")),
-        PUBLISHER.get(etype, "publisher"): ris_text(_first(rec, "publisher")),
+        "edition": _bibtex_text(_first(rec, "edition")),
+        "series": _bibtex_text(_first(rec, "tertiary_title")),
+        "address": _bibtex_text(_first(rec, "place_published")),
+        PUBLISHER.get(etype, "publisher"): _bibtex_text(_first(rec, "publisher")),
         "year": year.group() if year else "",
         "doi": doi,
         "url": "" if doi else _first(rec, "urls").translate(str.maketrans("", "", "{} ")),
-        "isbn": ris_text(_first(rec, "issn")) if etype in ("book", "incollection") else "",
+        "isbn": _bibtex_text(_first(rec, "issn")) if etype in ("book", "incollection") else "",
         "note": f"Imported from {source} ({label}).",
     }
     return Record(line, label, etype, {k: v for k, v in fields.items() if v}, ris=True)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
+from .csv_rows import check_rows
 from .errors import Problems, did_you_mean
 from .inputs import read_csv
-from .validation import describe, schema_errors, yaml_problems
+from .validation import yaml_problems
 from .yamlio import line_of, load_yaml
 
 INITIATIVE_COLUMNS = [
@@ -59,9 +58,6 @@ GLOSSARY_SCHEMA = {
 }
 
 
-_WHOLE = re.compile(r"^-?[0-9]+$")
-
-
 def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.DataFrame:
     """Government initiatives (one row each); CSV line numbers in every problem.
 
@@ -79,20 +75,12 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
             expected="one row per initiative",
             code="csv.no_rows",
         )
-    validator = jsonschema.Draft202012Validator(_ROW_SCHEMA)
-    rows, bad = [], bool(frame.attrs["ragged"])
-    for line, raw in zip(frame.index, frame.to_dict("records"), strict=False):
-        row: dict[str, Any] = {k: v.strip() for k, v in raw.items() if k in INITIATIVE_COLUMNS}
-        rows.append(row)
-        if line in frame.attrs["ragged"]:
-            continue
-        for col in ("start_year", "end_year"):
-            row[col] = int(row[col]) if _WHOLE.match(row[col]) else (None if row[col] == "" else row[col])
-        row["ongoing"] = {"true": True, "false": False}.get(row["ongoing"].lower(), row["ongoing"])
-        for err in schema_errors(validator, row):
-            field, message, expected, code = describe(err, terms="an allowed value")
-            problems.add(path, message, field=field, line=line, expected=expected, code=code)
-            bad = True
+    checked = check_rows(path, frame, _ROW_SCHEMA, problems, terms="an allowed value")
+    bad = not checked.ok
+    # a ragged row is kept as text: records are still checked against the ids the file holds
+    rows = {line: {k: str(v).strip() for k, v in frame.loc[line].items()} for line in checked.ragged}
+    rows.update(checked.rows)
+    for line, row in checked.rows.items():
         if row["source"] and row["source"] not in bib_keys:
             problems.add(
                 path,
@@ -147,7 +135,7 @@ def load_initiatives(path: Path, bib_keys: Set[str], problems: Problems) -> pd.D
             code="initiative.duplicate_id",
         )
         bad = True
-    out = pd.DataFrame(rows, columns=INITIATIVE_COLUMNS)
+    out = pd.DataFrame([rows[line] for line in sorted(rows)], columns=INITIATIVE_COLUMNS)
     if bad:
         return out
     return out.astype({"start_year": "Int64", "end_year": "Int64"}).sort_values(

@@ -2,7 +2,7 @@
 
 A jsonschema error names a schema path; an author needs the field as written in the file, its line, what
 is wrong and what would be valid. :func:`describe` says that for one error, :func:`schema_errors` picks
-the most specific errors in file order, and :func:`report` adds them to a :class:`~schoolcollab.errors.Problems`.
+the most specific errors in file order, and :func:`report_errors` adds them to a :class:`~schoolcollab.errors.Problems`.
 """
 
 from __future__ import annotations
@@ -293,10 +293,10 @@ def describe(err: jsonschema.ValidationError, terms: str = CODEBOOK_TERMS) -> De
 
 def yaml_problems(path: Path, data: Any, schema: dict[str, Any], problems: Problems) -> bool:
     """Validate ``data`` (read from ``path``) against ``schema``; True when it is valid."""
-    return not report(path, schema_errors(jsonschema.Draft202012Validator(schema), data), problems)
+    return not report_errors(path, schema_errors(jsonschema.Draft202012Validator(schema), data), problems)
 
 
-def report(
+def report_errors(
     path: Path, errors: list[jsonschema.ValidationError], problems: Problems
 ) -> list[jsonschema.ValidationError]:
     """Add each schema error as a problem naming its field and line; returns the errors."""

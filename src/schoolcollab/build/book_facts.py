@@ -6,6 +6,8 @@ recorded about the whole book, when each page is written.
   output all count, however the chapter's code is written.
 - ``simulated-section``: recorded, while its page is read, with the section it stands in; then removed.
 - ``simulated-results``: the table of the sections so marked, in book order.
+- ``see-section``: "See <section title>." linking the section with that label, from Sphinx's own record of
+  every label; nothing when the book has no such section (the summary points to the theme sections it has).
 
 A page that holds placeholders is written again whenever what fills them has changed (a chapter added a
 citation, a section was renamed), without executing it again. A placeholder left unfilled, or a kind
@@ -85,6 +87,9 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
                 removed.append(cell)
             continue
         kinds.update(p.kind for p in found)
+    for text in doctree.findall(nodes.Text):
+        if "@@sc:" in text:  # raw outputs' placeholders also reach text nodes (a table's plain-text form)
+            kinds.update(p.kind for p in ph.find(str(text)) if p.kind in ph.IN_TEXT)
     if kinds:
         _holders(app.env)[docname] = kinds
     if marks:
@@ -147,6 +152,7 @@ def _digest(env: BuildEnvironment) -> str:
         "cited": cited,
         "titles": {doc: title(env, doc) for docs in cited.values() for doc in docs},
         "simulated": simulated_rows(env),
+        "sections": sorted(_labels(env).items()),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -187,10 +193,50 @@ def _simulated_table(env: BuildEnvironment, fmt: str) -> str:
     return table.to_html() if fmt == "html" else table.to_latex() if fmt == "latex" else repr(table)
 
 
+def _labels(env: BuildEnvironment) -> dict[str, tuple[str, str, str]]:
+    """Label -> (page, anchor, section title) of every labelled section, as Sphinx's std domain records them."""
+    labels = env.get_domain("std").labels  # type: ignore[attr-defined]
+    # str(): Sphinx's own labels (genindex, search) carry lazily translated titles
+    return {label: (doc, anchor, str(section)) for label, (doc, anchor, section) in labels.items()}
+
+
+def _see_section(app: Sphinx, fromdoc: str, label: str) -> list[nodes.Node]:
+    """ "See <title>." as a cross-reference, built as Sphinx builds a ``{ref}`` (HTML and LaTeX alike)."""
+    found = _labels(app.env).get(label)
+    if found is None:
+        return []
+    docname, anchor, section = found
+    std = app.env.get_domain("std")
+    link = std.build_reference_node(fromdoc, app.builder, docname, anchor, section, "ref")  # type: ignore[attr-defined]
+    return [nodes.Text("See "), link, nodes.Text(".")]
+
+
+def _fill_text(app: Sphinx, docname: str, doctree: nodes.document) -> bool:
+    """Replace the placeholders written in the page's text (see :data:`.placeholders.IN_TEXT`)."""
+    filled = False
+    for text in list(doctree.findall(nodes.Text)):
+        found = [p for p in ph.find(str(text)) if p.kind in ph.IN_TEXT] if "@@sc:" in text else []
+        if not found or text.parent is None:
+            continue
+        rest, parts = str(text), list[nodes.Node]()
+        for p in found:
+            before, rest = rest.split(p.text, 1)
+            parts.append(nodes.Text(before))
+            parts.extend(_see_section(app, docname, p.argument))
+        parts.append(nodes.Text(rest))
+        parent = text.parent
+        index = parent.index(text)
+        parent.remove(text)
+        for offset, node in enumerate(part for part in parts if not isinstance(part, nodes.Text) or str(part)):
+            parent.insert(index + offset, node)
+        filled = True
+    return filled
+
+
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Fill the page's placeholders for the output being written, and remember what they were filled from."""
     cited = citing_pages(app.env)
-    filled = False
+    filled = _fill_text(app, docname, doctree)
     for raw in list(doctree.findall(nodes.raw)):
         found = ph.find(raw.astext())
         if not found:

@@ -16,9 +16,10 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.writers.latex import LaTeXTranslator
 
+from ..editions import evidence_fingerprint
 from ..paths import find_project
 from ..present.book_table import LATEX_MIME, latex_escape
-from .provenance import build_date, edition, evidence_fingerprint
+from .provenance import build_date, edition
 
 TEXMF = Path(__file__).with_name("texmf")
 PREAMBLE = r"""

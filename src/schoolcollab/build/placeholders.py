@@ -1,11 +1,12 @@
 """Placeholders a chapter's output leaves for the build to fill with facts only the whole book knows.
 
-A chapter executes on its own, so it cannot know which other chapters cite a source or show results of
-simulated data; Sphinx knows once it has read every page. A chapter therefore prints a placeholder and
-:mod:`.book_facts` replaces it when the page is written. A placeholder is made of ASCII letters, digits,
-``@``, ``:`` and ``-`` only, which pass unchanged through every escaping an output goes through (HTML,
-LaTeX, and the JSON, nested twice, in which itables carries a table's cells), so it is found wherever
-it landed. What replaces it must survive the same contexts: see :func:`json_safe_html`.
+A chapter executes on its own, so it cannot know which other chapters cite a source, show results of
+simulated data or have a section with a given label; Sphinx knows once it has read every page. A chapter
+therefore prints a placeholder and :mod:`.book_facts` replaces it when the page is written. A placeholder
+is made of ASCII letters, digits, ``@``, ``:`` and ``-`` only, which pass unchanged through every escaping
+an output goes through (HTML, LaTeX, Markdown, and the JSON, nested twice, in which itables carries a
+table's cells), so it is found wherever it landed. What replaces it must survive the same contexts: see
+:func:`json_safe_html`.
 
 This module is imported by the kernel as well as by Sphinx, so it imports neither.
 """
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 CITED_IN = "cited-in"  # the chapters that cite a source (its key, hex-encoded, is the argument)
 SIMULATED_SECTION = "simulated-section"  # marks the section it stands in as showing simulated results
 SIMULATED_RESULTS = "simulated-results"  # the table of the sections so marked, across the book
-KINDS = (CITED_IN, SIMULATED_SECTION, SIMULATED_RESULTS)
+SEE_SECTION = "see-section"  # "See <section>." when the book has a section with that label, else nothing
+KINDS = (CITED_IN, SIMULATED_SECTION, SIMULATED_RESULTS, SEE_SECTION)
+IN_TEXT = (SEE_SECTION,)  # kinds written in Markdown output, so found in the page's text, not in raw HTML
 TOKEN = re.compile(r"@@sc:([a-z-]+)(?::([0-9a-f]*))?@@")
 
 
@@ -43,6 +46,11 @@ def token(kind: str, argument: str = "") -> str:
 def cited_in(key: str) -> str:
     """Where the chapters citing the source ``key`` go."""
     return token(CITED_IN, key)
+
+
+def see_section(label: str) -> str:
+    """A pointer to the section labelled ``label``, dropped by the build when the book has no such section."""
+    return token(SEE_SECTION, label)
 
 
 def find(text: str) -> list[Placeholder]:

@@ -30,13 +30,6 @@ LIBRARIES = (
 )
 
 
-def evidence_fingerprint(project: Project) -> str:
-    """A short hash of ``data/`` (without the record of editions) and ``references.bib``."""
-    from ..editions import evidence_fingerprint as fingerprint
-
-    return fingerprint(project)
-
-
 def edition(project: Project) -> str:
     """Which edition this is: 'Edition 2026.2', or 'Draft of the edition after 2026.2' between snapshots."""
     from ..editions import status

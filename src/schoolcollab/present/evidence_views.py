@@ -216,23 +216,13 @@ def section_label(theme_id: str) -> str:
     return "sec-" + theme_id.replace("_", "-")
 
 
-def book_labels() -> set[str]:
-    """Section labels defined by the chapters listed in _toc.yml (a summary links only to those)."""
-    import re
-
-    from ..load import book_chapters
-
-    return {
-        label for chapter in book_chapters() for label in re.findall(r"^\(([\w-]+)\)=\s*$", chapter.text, flags=re.M)
-    }
-
-
 def summary_markdown(ev: Evidence) -> Markdown:
     """The executive summary: every key finding and concluding point, by area, with its confidence,
-    the reason for any downgrade and a link to the section that discusses it (when the book has one)."""
+    the reason for any downgrade and a link to the section that discusses it (the build links it when the
+    book has that section, and leaves it out otherwise: :mod:`schoolcollab.build.book_facts`)."""
     from IPython.display import Markdown
 
-    labels = book_labels()
+    from ..build.placeholders import see_section
 
     themes = ev.codebook.vocab["themes"]
     merged = ev.claims.merge(ev.ratings, left_on="id", right_on="claim", suffixes=("", "_r"))
@@ -244,8 +234,7 @@ def summary_markdown(ev: Evidence) -> Markdown:
             continue
         lines.append(f"### {title}\n")
         for _, r in rows.iterrows():
-            label = section_label(r["theme"])
-            see = f" See {{ref}}`{label}`." if label in labels else ""
+            see = f" {see_section(section_label(r['theme']))}"
             lines.append(
                 f"- **{markdown_text(r['statement'])}** *Confidence: {r['rating']}* ({r['supports']} supporting, "
                 f"{r['mixed']} mixed, {r['against']} contrary source(s)).{see}"

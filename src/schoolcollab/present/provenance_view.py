@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..build import placeholders as ph
-from ..build.provenance import edition, evidence_fingerprint, library_versions
+from ..build.provenance import edition, library_versions
+from ..editions import evidence_fingerprint
 from ..inputs import record
 from ..load import Evidence, project
 from .book_table import LATEX_MIME, BookTable, table

@@ -12,13 +12,57 @@ from typing import Any
 import jsonschema
 import pandas as pd
 
+from ..csv_rows import check_rows, worded
 from ..errors import Problems, short
 from ..inputs import read_csv
 from ..review import TEXT_SCHEMA, load_yaml_document
-from ..validation import report, schema_errors
+from ..validation import report_errors, schema_errors
 from ..yamlio import line_of, load_yaml
 
 PARTNERSHIP_TYPES = ("I", "II", "III")
+
+
+PARTNERSHIP_COLUMNS = [
+    "partnership",
+    "supporting_school",
+    "supported_school",
+    "supporting_improved",
+    "supported_improved",
+    "type",
+]
+
+
+def _improved() -> dict[str, Any]:
+    return {
+        "type": "boolean",
+        "x-problem": worded("{value!r} is not true or false", "true or false", code="partnership.not_boolean"),
+    }
+
+
+PARTNERSHIP_ROW = {
+    "type": "object",
+    "properties": {
+        "partnership": {
+            "type": "integer",
+            "minimum": 1,
+            "x-problem": worded(
+                "partnership {value!r} is not a number",
+                "a whole number from 1, as in the study's Table 1",
+                code="partnership.not_a_number",
+            ),
+        },
+        "supporting_improved": _improved(),
+        "supported_improved": _improved(),
+        "type": {
+            "enum": list(PARTNERSHIP_TYPES),
+            "x-problem": worded(
+                "type {value!r} is not a partnership type", "one of: I, II, III", code="partnership.unknown_type"
+            ),
+        },
+    },
+}
+# type I: only the supported school improved; II: both; III: neither
+IMPLIED_TYPE = {(False, True): "I", (True, True): "II", (False, False): "III"}
 
 
 def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
@@ -26,35 +70,15 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
 
     Empty if any row has a problem, so processes.yaml is not cross-checked against a wrong row.
     """
-    columns = [
-        "partnership",
-        "supporting_school",
-        "supported_school",
-        "supporting_improved",
-        "supported_improved",
-        "type",
-    ]
+    columns = PARTNERSHIP_COLUMNS
     frame = read_csv(path, columns, problems, missing="this file (see data/muijs2015/README.md)")
     if frame is None:
         return pd.DataFrame(columns=columns)
-    # type I: only the supported school improved; II: both; III: neither
-    implied = {("false", "true"): "I", ("true", "true"): "II", ("false", "false"): "III"}
-    bad = bool(frame.attrs["ragged"])
-    seen: dict[str, int] = {}
-    for line, row in frame.drop(index=frame.attrs["ragged"]).iterrows():
-        line = int(line)
-        number = row["partnership"].strip()
-        if not (number.isascii() and number.isdigit() and int(number) > 0):
-            problems.add(
-                path,
-                f"partnership {number!r} is not a number",
-                field="partnership",
-                line=line,
-                expected="a whole number from 1, as in the study's Table 1",
-                code="partnership.not_a_number",
-            )
-            bad = True
-        elif number in seen:
+    checked = check_rows(path, frame, PARTNERSHIP_ROW, problems)
+    seen: dict[int, int] = {}
+    for line, row in checked.rows.items():
+        number = row["partnership"]
+        if isinstance(number, int) and number in seen:
             problems.add(
                 path,
                 f"partnership {number} is listed twice (also on line {seen[number]})",
@@ -63,45 +87,29 @@ def load_partnerships(path: Path, problems: Problems) -> pd.DataFrame:
                 expected="each partnership once",
                 code="partnership.duplicate",
             )
-            bad = True
-        seen.setdefault(number, line)
-        pair = (row["supporting_improved"].strip().lower(), row["supported_improved"].strip().lower())
-        for col, value in zip(("supporting_improved", "supported_improved"), pair, strict=False):
-            if value not in ("true", "false"):
-                problems.add(
-                    path,
-                    f"{row[col]!r} is not true or false",
-                    field=col,
-                    line=line,
-                    expected="true or false",
-                    code="partnership.not_boolean",
-                )
-                bad = True
-        if row["type"] not in PARTNERSHIP_TYPES:
+            checked.bad_lines.add(line)
+        if isinstance(number, int):
+            seen.setdefault(number, line)
+        pair = (row["supporting_improved"], row["supported_improved"])
+        if (
+            row["type"] in PARTNERSHIP_TYPES
+            and all(isinstance(v, bool) for v in pair)
+            and IMPLIED_TYPE.get(pair) != row["type"]
+        ):
             problems.add(
                 path,
-                f"type {row['type']!r} is not a partnership type",
-                field="type",
-                line=line,
-                expected="one of: I, II, III",
-                code="partnership.unknown_type",
-            )
-            bad = True
-        elif all(v in ("true", "false") for v in pair) and implied.get(pair) != row["type"]:
-            problems.add(
-                path,
-                f"type {row['type']} does not match supporting_improved={pair[0]}, supported_improved={pair[1]}",
+                f"type {row['type']} does not match supporting_improved={str(pair[0]).lower()}, "
+                f"supported_improved={str(pair[1]).lower()}",
                 field="type",
                 line=line,
                 expected="I (only supported improved), II (both), III (neither)",
                 code="partnership.type_mismatch",
             )
-            bad = True
-    if bad:
+            checked.bad_lines.add(line)
+    if not checked.ok:
         return pd.DataFrame(columns=columns)
-    for col in ("supporting_improved", "supported_improved"):
-        frame[col] = frame[col].str.strip().str.lower().eq("true")
-    return frame.reset_index(drop=True)
+    # the rest of the file's columns (a note) travel with the row, as text
+    return checked.frame(list(frame.columns)).astype({"partnership": str})
 
 
 PROCESS_KINDS = ("activity", "condition", "difficulty")
@@ -155,7 +163,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     data = load_yaml(path, problems)
     if data is None:
         return pd.DataFrame(columns=columns)
-    errors = report(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
+    errors = report_errors(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
     if errors and not isinstance(data, list):
         return pd.DataFrame(columns=columns)
     # cross-check the items the schema accepted, so one run reports both kinds of problem

@@ -6,12 +6,13 @@ one row per variance share. Every problem in either file is reported at once wit
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ..errors import Problems, did_you_mean, one_of
+from ..csv_rows import CheckedRows, check_rows, worded
+from ..errors import Problems, one_of
 from ..inputs import read_csv
 
 TABLES = {2: "empty", 3: "pupil", 4: "partnership"}
@@ -51,81 +52,111 @@ COEF_COLUMNS = [
 VAR_COLUMNS = ["table", "model", "sample", "year", "quantity", "value", "printed", "correction", "note"]
 
 
-def _read(path: Path, columns: list[str], problems: Problems) -> pd.DataFrame | None:
-    """The file's well-formed rows, indexed by line (a row with the wrong number of cells is reported
-    by read_csv and left out here, its cells being shifted)."""
+def _row_schema(key: str, allowed: set[str], numbers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The row schema of a published-table file: the columns both files share, ``key`` (term or
+    quantity) with its ``allowed`` values, and the file's ``numbers`` columns."""
+    return {
+        "type": "object",
+        "properties": {
+            "table": {
+                "enum": sorted(TABLES),
+                "type": "integer",
+                "x-problem": worded("unknown table {value!r}", "2, 3 or 4", code="published.unknown_table"),
+            },
+            "sample": {
+                "enum": sorted(SAMPLES),
+                "x-problem": worded(
+                    "unknown sample {value!r}{suggestion}", one_of(SAMPLES), code="published.unknown_sample"
+                ),
+            },
+            "year": {
+                "enum": sorted(YEARS),
+                "type": "integer",
+                "x-problem": worded("unknown year {value!r}", "0 (baseline), 1, 2 or 3", code="published.unknown_year"),
+            },
+            key: {
+                "enum": sorted(allowed),
+                "x-problem": worded(
+                    f"unknown {key} {{value!r}}{{suggestion}}", one_of(allowed), code="published.unknown_term"
+                ),
+            },
+            **numbers,
+        },
+    }
+
+
+COEF_ROW = _row_schema(
+    "term",
+    TERMS,
+    {
+        "coefficient": {
+            "type": ["number", "null"],
+            "x-problem": worded(
+                "not a number: {value!r}",
+                "a number, or empty for a cell the extraction lost",
+                code="published.not_a_number",
+            ),
+        },
+        "se": {
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "x-problem": worded(
+                "not a positive number: {value!r}", "a standard error > 0, or empty", code="published.bad_se"
+            ),
+        },
+    },
+)
+VAR_ROW = _row_schema(
+    "quantity",
+    QUANTITIES,
+    {
+        "value": {
+            "type": ["number", "null"],
+            "minimum": 0,
+            "maximum": 100,
+            "x-problem": worded(
+                "not a percentage: {value!r}", "a number from 0 to 100", code="published.not_a_percentage"
+            ),
+        },
+    },
+)
+
+
+def _checked(
+    path: Path, columns: list[str], schema: dict[str, Any], key: str, problems: Problems
+) -> CheckedRows | None:
+    """The file's rows after its row schema and the rules across cells and rows (a table's model, one row
+    per cell); None if the file itself is unusable."""
     frame = read_csv(path, columns, problems, missing="this file (see data/muijs2015/README.md)")
-    return None if frame is None else frame.drop(index=frame.attrs["ragged"])
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
+    if frame is None:
         return None
-    return number if math.isfinite(number) else None
-
-
-def _check_keys(path: Path, frame: pd.DataFrame, key: str, allowed: set[str], problems: Problems) -> None:
-    """The columns shared by both files, plus ``key`` (term or quantity), row by row."""
-    for i, row in frame.iterrows():
-        line = int(i)
-        table = _number(row["table"])
-        if table not in TABLES:
+    checked = check_rows(path, frame, schema, problems)
+    for line, row in checked.rows.items():
+        table = row["table"]
+        if table in TABLES and row["model"] != TABLES[table]:
             problems.add(
                 path,
-                f"unknown table {row['table']!r}",
-                field="table",
-                line=line,
-                expected="2, 3 or 4",
-                code="published.unknown_table",
-            )
-        elif row["model"] != TABLES[int(table)]:
-            problems.add(
-                path,
-                f"table {int(table)} holds the {TABLES[int(table)]!r} model, not {row['model']!r}",
+                f"table {table} holds the {TABLES[table]!r} model, not {row['model']!r}",
                 field="model",
                 line=line,
-                expected=TABLES[int(table)],
+                expected=TABLES[table],
                 code="published.model_mismatch",
             )
-        if row["sample"] not in SAMPLES:
+            checked.bad_lines.add(line)
+    cells: dict[tuple[str, ...], list[int]] = {}
+    for line, row in checked.rows.items():
+        cells.setdefault(tuple(str(row[c]) for c in ("table", "sample", "year", key)), []).append(line)
+    for (table, sample, year, name), lines in cells.items():
+        for line in lines if len(lines) > 1 else []:
             problems.add(
                 path,
-                f"unknown sample {row['sample']!r}{did_you_mean(row['sample'], SAMPLES)}",
-                field="sample",
-                line=line,
-                expected=one_of(SAMPLES),
-                code="published.unknown_sample",
-            )
-        if _number(row["year"]) not in YEARS:
-            problems.add(
-                path,
-                f"unknown year {row['year']!r}",
-                field="year",
-                line=line,
-                expected="0 (baseline), 1, 2 or 3",
-                code="published.unknown_year",
-            )
-        if row[key] not in allowed:
-            problems.add(
-                path,
-                f"unknown {key} {row[key]!r}{did_you_mean(row[key], allowed)}",
+                f"{name} appears more than once for table {table}, {sample}, year {year}",
                 field=key,
                 line=line,
-                expected=one_of(allowed),
-                code="published.unknown_term",
+                expected="one row per cell",
+                code="published.duplicate_cell",
             )
-    dupes = frame[frame.duplicated(["table", "sample", "year", key], keep=False)]
-    for i, row in dupes.iterrows():
-        problems.add(
-            path,
-            f"{row[key]} appears more than once for table {row['table']}, {row['sample']}, year {row['year']}",
-            field=key,
-            line=int(i),
-            expected="one row per cell",
-            code="published.duplicate_cell",
-        )
+    return checked
 
 
 def _typed(frame: pd.DataFrame, numbers: list[str]) -> pd.DataFrame:
@@ -140,32 +171,11 @@ def _typed(frame: pd.DataFrame, numbers: list[str]) -> pd.DataFrame:
 
 
 def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
-    frame = _read(path, COEF_COLUMNS, problems)
-    if frame is None:
+    checked = _checked(path, COEF_COLUMNS, COEF_ROW, "term", problems)
+    if checked is None:
         return pd.DataFrame(columns=COEF_COLUMNS)
-    _check_keys(path, frame, "term", TERMS, problems)
-    for i, row in frame.iterrows():
-        line = int(i)
-        coef, se = _number(row["coefficient"]), _number(row["se"])
-        if row["coefficient"] and coef is None:
-            problems.add(
-                path,
-                f"not a number: {row['coefficient']!r}",
-                field="coefficient",
-                line=line,
-                expected="a number, or empty for a cell the extraction lost",
-                code="published.not_a_number",
-            )
-        if row["se"] and (se is None or se <= 0):
-            problems.add(
-                path,
-                f"not a positive number: {row['se']!r}",
-                field="se",
-                line=line,
-                expected="a standard error > 0, or empty",
-                code="published.bad_se",
-            )
-        if not row["coefficient"] and not row["note"]:
+    for line, row in checked.rows.items():
+        if row["coefficient"] is None and not row["note"]:
             problems.add(
                 path,
                 "an empty cell needs a note saying why",
@@ -174,27 +184,14 @@ def load_coefficients(path: Path, problems: Problems) -> pd.DataFrame:
                 expected="e.g. 'cell lost in the extraction'",
                 code="published.empty_without_note",
             )
-    out = _typed(frame, ["coefficient", "se"])
+    out = _typed(checked.frame(COEF_COLUMNS), ["coefficient", "se"])
     # Italics marked significance in print and were lost: recompute, never trust a typed value.
     out["significant"] = (out["coefficient"] / out["se"]).abs() >= 1.96
     return out
 
 
 def load_variance(path: Path, problems: Problems) -> pd.DataFrame:
-    frame = _read(path, VAR_COLUMNS, problems)
-    if frame is None:
+    checked = _checked(path, VAR_COLUMNS, VAR_ROW, "quantity", problems)
+    if checked is None:
         return pd.DataFrame(columns=VAR_COLUMNS)
-    _check_keys(path, frame, "quantity", QUANTITIES, problems)
-    for i, row in frame.iterrows():
-        value = _number(row["value"])
-        if row["value"] and (value is None or not 0 <= value <= 100):
-            problems.add(
-                path,
-                f"not a percentage: {row['value']!r}",
-                field="value",
-                line=int(i),
-                expected="a number from 0 to 100",
-                code="published.not_a_percentage",
-            )
-    out = _typed(frame, ["value"])
-    return out
+    return _typed(checked.frame(VAR_COLUMNS), ["value"])
