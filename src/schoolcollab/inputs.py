@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problems, did_you_mean
 
@@ -21,20 +23,50 @@ if TYPE_CHECKING:
 MANIFEST_ENV = "SCHOOLCOLLAB_INPUTS_MANIFEST"
 # Set to "1" by a build of the print edition: chapters then store each figure as vector PDF as well.
 PRINT_ENV = "SCHOOLCOLLAB_PRINT"
+# A manifest line is a path read directly, or one of these prefixes (see schoolcollab.facets):
+VIA = "via-evidence:"  # a path read only to load the evidence base, which the chapter sees through its facets
+FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chapter used, and its value's digest
 _recorded: set[str] = set()
+_via: list[str] = []
+_facets: set[str] = set()
+
+
+def _write(line: str) -> None:
+    manifest = os.environ.get(MANIFEST_ENV)
+    if not manifest or line in _recorded:
+        return
+    _recorded.add(line)
+    with open(manifest, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
 
 
 def record(path: Path) -> None:
     """Note that ``path`` was read while building the current chapter (no-op outside a build)."""
-    manifest = os.environ.get(MANIFEST_ENV)
-    if not manifest:
+    if not os.environ.get(MANIFEST_ENV):
         return
     resolved = str(Path(path).resolve())
-    if resolved in _recorded:
+    _write((VIA if _via else "") + resolved)
+
+
+@contextmanager
+def loading_evidence() -> Iterator[None]:
+    """Reads in this block load the evidence base: they are recorded as such, and the chapter's
+    dependency on them is the facets it then uses (:func:`record_facet`), not their bytes."""
+    _via.append("evidence")
+    try:
+        yield
+    finally:
+        _via.pop()
+
+
+def record_facet(name: str, value: Any) -> None:
+    """Note that the current chapter used field ``name`` of the evidence base, with a digest of its value."""
+    if name in _facets or not os.environ.get(MANIFEST_ENV):
         return
-    _recorded.add(resolved)
-    with open(manifest, "a", encoding="utf-8") as fh:
-        fh.write(resolved + "\n")
+    _facets.add(name)
+    from .facets import digest_value
+
+    _write(f"{FACET}{name}:{digest_value(value)}")
 
 
 def read_text(path: Path) -> str:
