@@ -141,7 +141,10 @@ def test_facet_digests_are_the_same_in_every_process(project: Project) -> None:
     assert len(seen) == 1 and "unstable" not in seen.pop()
 
 
-FRONT = "---\nkernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+FRONT = (
+    "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+    "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+)
 
 
 def chapter(title: str, code: str) -> str:
@@ -197,3 +200,33 @@ def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(
     claims_file = book.data / "findings.yaml"
     claims_file.write_text(claims_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same claims
     assert "(0 chapter(s) executed)" in build()
+
+
+def test_the_evidence_base_shared_by_the_build_is_recorded_as_a_kernels_own_load_and_never_stale(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import schoolcollab as sc
+    from schoolcollab import inputs
+    from schoolcollab.build.shared_evidence import SHARED_ENV, read_shared, write_shared
+
+    def state_of_a_kernel(doc: str) -> dict:
+        state = tmp_path / doc
+        state.mkdir()
+        run_chapter(project, state, doc, monkeypatch, ["claims", "findings"])
+        return json.loads(next(state.glob("*.json")).read_text(encoding="utf-8"))
+
+    own = state_of_a_kernel("own")
+    shared = tmp_path / "shared.pickle"
+    assert write_shared(project, shared)
+    monkeypatch.setenv(SHARED_ENV, str(shared))
+    ev = read_shared(project)
+    assert ev is not None and len(ev[1]) > 2
+    assert state_of_a_kernel("shared") == own  # the same inputs, facets and fingerprints as its own load
+    mixed = (ev[0].findings["direction"] == "mixed").sum()
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")  # an edit after it was shared
+    assert read_shared(project) is None  # so the kernel loads the files as they are now
+    sc.evidence_base.cache_clear()
+    monkeypatch.setattr(inputs, "_recorded", set())
+    assert (sc.evidence_base(project.root).findings["direction"] == "mixed").sum() == mixed + 1

@@ -59,6 +59,30 @@ def loading_evidence() -> Iterator[None]:
         _via.pop()
 
 
+@contextmanager
+def capture() -> Iterator[list[str]]:
+    """Record the inputs read in this block (in this process, as a kernel would) into the list it yields."""
+    import tempfile
+
+    global _recorded, _facets
+    saved = (_recorded, _facets, os.environ.get(MANIFEST_ENV))
+    found: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "manifest"
+        manifest.touch()
+        _recorded, _facets = set(), set()
+        os.environ[MANIFEST_ENV] = str(manifest)
+        try:
+            yield found
+            found.extend(manifest.read_text(encoding="utf-8").split())
+        finally:
+            _recorded, _facets = saved[0], saved[1]
+            if saved[2] is None:
+                os.environ.pop(MANIFEST_ENV, None)
+            else:
+                os.environ[MANIFEST_ENV] = saved[2]
+
+
 def record_facet(name: str, value: Any) -> None:
     """Note that the current chapter used field ``name`` of the evidence base, with a digest of its value."""
     if name in _facets or not os.environ.get(MANIFEST_ENV):

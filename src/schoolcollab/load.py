@@ -22,7 +22,7 @@ from .evidence.codebook import Codebook, load_codebook
 from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .facets import FACETS
-from .inputs import list_dir, loading_evidence, read_text, record_facet
+from .inputs import list_dir, loading_evidence, read_text, record, record_facet
 from .paths import Project, find_project
 
 if TYPE_CHECKING:
@@ -192,6 +192,15 @@ def collect_evidence(
 @lru_cache(maxsize=4)
 def evidence(root: Path | None = None) -> Evidence:
     """The validated evidence base; raises InputError naming every problem."""
+    from .build.shared_evidence import read_shared
+
+    if (shared := read_shared(project(root))) is not None:  # loaded once by the build, files unchanged
+        ev, files = shared
+        record(project(root).bib)  # as below, the bibliography counts as read directly
+        with loading_evidence():
+            for name in files:
+                record(Path(name))
+        return ev
     bibliography(root)  # read as itself: a chapter may use it directly, not only through the evidence base
     with loading_evidence():
         result = load_input("evidence", root)
