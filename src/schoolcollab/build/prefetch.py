@@ -126,7 +126,7 @@ async def _execute(
     timeout: int,
     slots: asyncio.Semaphore,
     log: IO[str],
-    shared: dict[str, str],
+    shared: dict[str, str] | None = None,
 ) -> tuple[Chapter, nbformat.NotebookNode | CellFailure | None, float]:
     async with slots:
         log.write(f"{chapter.path}: executing ahead of Sphinx\n")
@@ -153,7 +153,7 @@ async def _execute(
             env = {
                 **os.environ,
                 MANIFEST_ENV: str(pending),
-                **shared,
+                **(shared or {}),  # where the build's evidence base is (shared_evidence)
                 **({PRINT_ENV: "1"} if printable(chapter.token) else {}),
             }
             await client.async_execute(env=env, stdout=log, stderr=log)
