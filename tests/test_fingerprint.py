@@ -18,7 +18,8 @@ DOC = "chapters/appendix-glossary"
 def project(tmp_path: Path) -> Project:
     for part in ("data", "src/schoolcollab"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    for name in ("references.bib", "_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
     return Project(tmp_path)
 
 
@@ -54,3 +55,178 @@ def test_the_print_edition_needs_a_print_execution_which_serves_the_web_too(proj
     executed(project, state, printed, [project.data / "review" / "glossary.yaml"])
     assert cache_token(project, state, DOC, for_print=True) == (printed, False)
     assert cache_token(project, state, DOC) == (printed, False)  # the web edition reuses it
+
+
+def run_chapter(project: Project, state: Path, doc: str, monkeypatch: pytest.MonkeyPatch, use: list[str]) -> str:
+    """What a build does for a chapter that loads the evidence base and uses the fields ``use``: its
+    kernel (a fresh process) records what it read and used; the build keeps the record. Returns the token."""
+    import schoolcollab as sc
+    from schoolcollab import inputs
+
+    token, changed = cache_token(project, state, doc)
+    assert changed
+    pending = pending_path(state, doc)
+    pending.write_text("", encoding="utf-8")
+    monkeypatch.setenv(inputs.MANIFEST_ENV, str(pending))
+    for loader in (sc.evidence_base, sc.bibliography):  # a kernel starts with nothing loaded or recorded
+        loader.cache_clear()
+    monkeypatch.setattr(inputs, "_recorded", set())
+    monkeypatch.setattr(inputs, "_facets", set())
+    ev = sc.evidence_base(project.root)
+    for name in use:
+        getattr(ev, name)
+    monkeypatch.delenv(inputs.MANIFEST_ENV)
+    record_execution(project, state, doc, token)
+    return token
+
+
+def set_direction(project: Project, key: str, old: str, new: str) -> None:
+    record = project.sources / f"{key}.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert f"    direction: {old}\n" in text
+    record.write_text(text.replace(f"    direction: {old}\n", f"    direction: {new}\n", 1), encoding="utf-8")
+
+
+def test_an_edit_to_the_evidence_reruns_only_chapters_that_used_what_it_changed(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    boxes = run_chapter(project, state, "chapters/boxes", monkeypatch, ["claims", "ratings", "links"])
+    counts = run_chapter(project, state, "chapters/counts", monkeypatch, ["findings", "codebook"])
+    whole = run_chapter(project, state, "chapters/whole", monkeypatch, ["tables"])
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")  # a finding's direction
+    assert cache_token(project, state, "chapters/boxes") == (boxes, False)  # claims and ratings did not change
+    assert cache_token(project, state, "chapters/counts")[1]  # the findings did
+    assert cache_token(project, state, "chapters/whole")[1]
+    # the skipped chapter's record now matches the files as they are: the next check is the quick one
+    assert cache_token(project, state, "chapters/boxes") == (boxes, False)
+    assert counts and whole
+
+
+def test_a_chapter_reruns_when_its_direct_inputs_change_or_the_evidence_no_longer_loads(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    boxes = run_chapter(project, state, "chapters/boxes", monkeypatch, ["claims"])
+    bib = project.bib
+    bib.write_text(bib.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # read directly: bytes count
+    assert cache_token(project, state, "chapters/boxes")[1]
+    boxes = run_chapter(project, state, "chapters/boxes", monkeypatch, ["claims"])
+    set_direction(project, "ainscow2006collaboration", "positive", "sideways")  # not in the codebook
+    assert cache_token(project, state, "chapters/boxes")[1]  # executing it reports the problem
+    assert boxes
+
+
+def test_facet_digests_are_the_same_in_every_process(project: Project) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from schoolcollab.paths import Project;"
+        "from schoolcollab.build.fingerprint import current_facets; from schoolcollab.facets import FACETS;"
+        "f = current_facets(Project(Path(sys.argv[1]))); print(*(f(n) for n in FACETS))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(project.root)],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(seen) == 1 and "unstable" not in seen.pop()
+
+
+FRONT = (
+    "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+    "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+)
+
+
+def chapter(title: str, code: str) -> str:
+    cell = f"```{{code-cell}} ipython3\n:tags: [remove-input]\nimport schoolcollab as sc\n\n{code}\n```\n"
+    return f"{FRONT}# {title}\n\n{cell}"
+
+
+@pytest.mark.slow
+def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(tmp_path: Path) -> None:
+    """Two chapters load the evidence base: one shows the claims, one counts positive findings. Changing
+    a finding's direction re-executes the second (its page shows the new count) and not the first."""
+    import subprocess
+    import sys
+
+    from conftest import copy_book
+
+    book = copy_book(tmp_path / "book")
+    for page in book.chapters.glob("*.md"):
+        page.unlink()
+    (book.root / "_toc.yml").write_text(
+        "format: jb-book\nroot: chapters/index\nchapters:\n  - file: chapters/claims\n  - file: chapters/counts\n",
+        encoding="utf-8",
+    )
+    (book.chapters / "index.md").write_text("# Mini book\n\nTwo chapters.\n", encoding="utf-8")
+    (book.chapters / "claims.md").write_text(
+        chapter("Claims", 'print(f"claims: {len(sc.evidence_base().claims)}")'), encoding="utf-8"
+    )
+    (book.chapters / "counts.md").write_text(
+        chapter(
+            "Counts", "print(f\"positive findings: {(sc.evidence_base().findings.direction == 'positive').sum()}\")"
+        ),
+        encoding="utf-8",
+    )
+    cli = str(Path(sys.executable).with_name("schoolcollab"))
+
+    def build() -> str:
+        done = subprocess.run([cli, "build"], cwd=book.root, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def shown(page: str, what: str) -> int:
+        html = (book.build_dir / "html" / "chapters" / f"{page}.html").read_text(encoding="utf-8")
+        return int(html.split(f"{what}: ", 1)[1].split("<", 1)[0].split()[0])
+
+    first = build()
+    assert "(2 chapter(s) executed)" in first, first
+    before, claims = shown("counts", "positive findings"), shown("claims", "claims")
+    set_direction(book, "ainscow2006collaboration", "positive", "mixed")
+    again = build()
+    assert "(1 chapter(s) executed)" in again and "chapters/counts.md" in again, again
+    assert shown("counts", "positive findings") == before - 1  # the new value, not the old one
+    assert shown("claims", "claims") == claims
+    claims_file = book.data / "findings.yaml"
+    claims_file.write_text(claims_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same claims
+    assert "(0 chapter(s) executed)" in build()
+
+
+def test_the_evidence_base_shared_by_the_build_is_recorded_as_a_kernels_own_load_and_never_stale(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import schoolcollab as sc
+    from schoolcollab import inputs
+    from schoolcollab.build.shared_evidence import SHARED_ENV, read_shared, write_shared
+
+    def state_of_a_kernel(doc: str) -> dict:
+        state = tmp_path / doc
+        state.mkdir()
+        run_chapter(project, state, doc, monkeypatch, ["claims", "findings"])
+        return json.loads(next(state.glob("*.json")).read_text(encoding="utf-8"))
+
+    own = state_of_a_kernel("own")
+    shared = tmp_path / "shared.pickle"
+    assert write_shared(project, shared)
+    monkeypatch.setenv(SHARED_ENV, str(shared))
+    ev = read_shared(project)
+    assert ev is not None and len(ev[1]) > 2
+    assert state_of_a_kernel("shared") == own  # the same inputs, facets and fingerprints as its own load
+    mixed = (ev[0].findings["direction"] == "mixed").sum()
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")  # an edit after it was shared
+    assert read_shared(project) is None  # so the kernel loads the files as they are now
+    sc.evidence_base.cache_clear()
+    monkeypatch.setattr(inputs, "_recorded", set())
+    assert (sc.evidence_base(project.root).findings["direction"] == "mixed").sum() == mixed + 1

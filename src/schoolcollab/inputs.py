@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problems, did_you_mean
 
@@ -21,20 +23,74 @@ if TYPE_CHECKING:
 MANIFEST_ENV = "SCHOOLCOLLAB_INPUTS_MANIFEST"
 # Set to "1" by a build of the print edition: chapters then store each figure as vector PDF as well.
 PRINT_ENV = "SCHOOLCOLLAB_PRINT"
+# A manifest line is a path read directly, or one of these prefixes (see schoolcollab.facets):
+VIA = "via-evidence:"  # a path read only to load the evidence base, which the chapter sees through its facets
+FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chapter used, and its value's digest
 _recorded: set[str] = set()
+_via: list[str] = []
+_facets: set[str] = set()
+
+
+def _write(line: str) -> None:
+    manifest = os.environ.get(MANIFEST_ENV)
+    if not manifest or line in _recorded:
+        return
+    _recorded.add(line)
+    with open(manifest, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
 
 
 def record(path: Path) -> None:
     """Note that ``path`` was read while building the current chapter (no-op outside a build)."""
-    manifest = os.environ.get(MANIFEST_ENV)
-    if not manifest:
+    if not os.environ.get(MANIFEST_ENV):
         return
     resolved = str(Path(path).resolve())
-    if resolved in _recorded:
+    _write((VIA if _via else "") + resolved)
+
+
+@contextmanager
+def loading_evidence() -> Iterator[None]:
+    """Reads in this block load the evidence base: they are recorded as such, and the chapter's
+    dependency on them is the facets it then uses (:func:`record_facet`), not their bytes."""
+    _via.append("evidence")
+    try:
+        yield
+    finally:
+        _via.pop()
+
+
+@contextmanager
+def capture() -> Iterator[list[str]]:
+    """Record the inputs read in this block (in this process, as a kernel would) into the list it yields."""
+    import tempfile
+
+    global _recorded, _facets
+    saved = (_recorded, _facets, os.environ.get(MANIFEST_ENV))
+    found: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "manifest"
+        manifest.touch()
+        _recorded, _facets = set(), set()
+        os.environ[MANIFEST_ENV] = str(manifest)
+        try:
+            yield found
+            found.extend(manifest.read_text(encoding="utf-8").split())
+        finally:
+            _recorded, _facets = saved[0], saved[1]
+            if saved[2] is None:
+                os.environ.pop(MANIFEST_ENV, None)
+            else:
+                os.environ[MANIFEST_ENV] = saved[2]
+
+
+def record_facet(name: str, value: Any) -> None:
+    """Note that the current chapter used field ``name`` of the evidence base, with a digest of its value."""
+    if name in _facets or not os.environ.get(MANIFEST_ENV):
         return
-    _recorded.add(resolved)
-    with open(manifest, "a", encoding="utf-8") as fh:
-        fh.write(resolved + "\n")
+    _facets.add(name)
+    from .facets import digest_value
+
+    _write(f"{FACET}{name}:{digest_value(value)}")
 
 
 def read_text(path: Path) -> str:

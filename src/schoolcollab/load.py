@@ -21,7 +21,8 @@ from .evidence.claims import check_claim_links, check_raw_claim_links, claim_tab
 from .evidence.codebook import Codebook, load_codebook
 from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
-from .inputs import list_dir, read_text
+from .facets import FACETS
+from .inputs import list_dir, loading_evidence, read_text, record, record_facet
 from .paths import Project, find_project
 
 if TYPE_CHECKING:
@@ -42,17 +43,24 @@ class Evidence:
     appraisals: pd.DataFrame
     rating_inputs: RatingInputs
 
+    def __getattribute__(self, name: str) -> Any:
+        # In a build, each field a chapter uses is recorded with its value's digest (schoolcollab.facets)
+        value = object.__getattribute__(self, name)
+        if name in FACETS:
+            record_facet(name, value)
+        return value
+
     @property
     def sources(self) -> pd.DataFrame:
-        return self.tables.sources
+        return object.__getattribute__(self, "tables").sources
 
     @property
     def findings(self) -> pd.DataFrame:
-        return self.tables.findings
+        return object.__getattribute__(self, "tables").findings
 
     @property
     def types(self) -> pd.DataFrame:
-        return self.tables.types
+        return object.__getattribute__(self, "tables").types
 
     @cached_property
     def sensitivity(self) -> pd.DataFrame:
@@ -176,7 +184,7 @@ def collect_evidence(
         authors,
         appraisals,
         appraisal_status(records),
-        {k: short_citation(bib, k) for k in bib},
+        {k: short_citation(bib, k) for k in sorted(bib)},  # sorted: the same order in every process
     )
     return Evidence(codebook, bib, tables, claim_df, links, rate_claims(inputs), inits, appraisals, inputs)
 
@@ -184,7 +192,18 @@ def collect_evidence(
 @lru_cache(maxsize=4)
 def evidence(root: Path | None = None) -> Evidence:
     """The validated evidence base; raises InputError naming every problem."""
-    result = load_input("evidence", root)
+    from .build.shared_evidence import read_shared
+
+    if (shared := read_shared(project(root))) is not None:  # loaded once by the build, files unchanged
+        ev, files = shared
+        record(project(root).bib)  # as below, the bibliography counts as read directly
+        with loading_evidence():
+            for name in files:
+                record(Path(name))
+        return ev
+    bibliography(root)  # read as itself: a chapter may use it directly, not only through the evidence base
+    with loading_evidence():
+        result = load_input("evidence", root)
     assert result is not None  # None only with problems, which load_input raised
     return result
 

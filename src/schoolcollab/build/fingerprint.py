@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from ..inputs import FACET, VIA
 from ..paths import Project
 
 
@@ -50,11 +52,20 @@ def pending_path(state_dir: Path, docname: str) -> Path:
 
 @dataclass(frozen=True)
 class ChapterState:
-    """What a chapter read at its last execution, their fingerprint then, and the cache token used."""
+    """What a chapter read at its last execution, their fingerprint then, and the cache token used.
+
+    ``loaded`` are the inputs it read only to load the evidence base, ``facets`` the fields of that
+    evidence base it used with their digests (:mod:`schoolcollab.facets`), and ``direct_fp`` the
+    fingerprint of the package and of its other inputs: when only ``loaded`` files changed, the
+    chapter is current if the facets it used are unchanged.
+    """
 
     inputs: list[str]
     inputs_fp: str
     token: str
+    loaded: list[str] = field(default_factory=list)
+    facets: dict[str, str] = field(default_factory=dict)
+    direct_fp: str = ""
 
 
 def read_state(state_dir: Path, docname: str) -> ChapterState | None:
@@ -92,9 +103,63 @@ def cache_token(project: Project, state_dir: Path, docname: str, for_print: bool
     """
     state = read_state(state_dir, docname)
     current = inputs_fingerprint(project, state.inputs if state else None)
-    if state is not None and current == state.inputs_fp and (state.token.endswith(PRINT_MARK) or not for_print):
-        return state.token, False
+    if state is not None and (state.token.endswith(PRINT_MARK) or not for_print):
+        if current == state.inputs_fp:
+            return state.token, False
+        if same_facets(project, state):  # only files it saw through unchanged facets changed
+            write_state(state_dir, docname, replace(state, inputs_fp=current))
+            return state.token, False
     return current + (PRINT_MARK if for_print else ""), True
+
+
+def _direct(state: ChapterState) -> list[str]:
+    return sorted(set(state.inputs) - set(state.loaded))
+
+
+def same_facets(project: Project, state: ChapterState) -> bool:
+    """Whether the chapter, reading what it read last time, would see exactly the same values: its
+    direct inputs and the package are unchanged, and so is every evidence facet it used."""
+    if not state.loaded or not state.direct_fp:
+        return False
+    if inputs_fingerprint(project, _direct(state)) != state.direct_fp:
+        return False
+    now = current_facets(project)
+    return now is not None and all(now(name) == seen != "unstable" for name, seen in state.facets.items())
+
+
+_evidence_cache: dict[tuple[str, str], Any] = {}
+
+
+def current_facets(project: Project) -> Any:
+    """A function giving the digest of a facet of the evidence base as the files are now (loaded once
+    per state of the inputs); None when the evidence base does not load (the chapter must run and say why)."""
+    from ..errors import Problems
+    from ..facets import digest_value, facet_value
+    from ..load import collect_evidence
+
+    key = (str(project.root), inputs_fingerprint(project, None))
+    if key not in _evidence_cache:
+        problems = Problems()
+        try:
+            ev = collect_evidence(project, problems)
+        except Exception:  # noqa: BLE001 - whatever fails here fails in the chapter, with its message
+            ev = None
+        _evidence_cache.clear()
+        _evidence_cache[key] = None if ev is None or problems else (ev, {})
+    loaded = _evidence_cache[key]
+    if loaded is None:
+        return None
+    ev, digests = loaded
+
+    def facet(name: str) -> str:
+        if name not in digests:
+            try:
+                digests[name] = digest_value(facet_value(ev, name))
+            except AttributeError:
+                digests[name] = "unstable"
+        return digests[name]
+
+    return facet
 
 
 def printable(token: str) -> bool:
@@ -105,8 +170,13 @@ def printable(token: str) -> bool:
 def record_execution(project: Project, state_dir: Path, docname: str, token: str) -> None:
     """After a chapter executed: keep what it read, their fingerprint now, and the token it ran under."""
     pending = pending_path(state_dir, docname)
-    inputs = sorted(set(pending.read_text(encoding="utf-8").split())) if pending.is_file() else []
-    write_state(state_dir, docname, ChapterState(inputs, inputs_fingerprint(project, inputs), token))
+    lines = set(pending.read_text(encoding="utf-8").split()) if pending.is_file() else set()
+    facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
+    via = {line.removeprefix(VIA) for line in lines if line.startswith(VIA)}
+    direct = {line for line in lines if not line.startswith((FACET, VIA))}
+    inputs = sorted(direct | via)
+    state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
+    write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
     pending.unlink(missing_ok=True)
 
 

@@ -42,6 +42,7 @@ from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
 from . import handoff
 from .fingerprint import add_refreshed, cache_token, pending_path, printable, record_execution
+from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
 
 
@@ -125,6 +126,7 @@ async def _execute(
     timeout: int,
     slots: asyncio.Semaphore,
     log: IO[str],
+    shared: dict[str, str] | None = None,
 ) -> tuple[Chapter, nbformat.NotebookNode | CellFailure | None, float]:
     async with slots:
         log.write(f"{chapter.path}: executing ahead of Sphinx\n")
@@ -148,7 +150,12 @@ async def _execute(
         start = time.perf_counter()
         try:
             # The kernel's own chatter goes to the build log, not the author's terminal.
-            env = {**os.environ, MANIFEST_ENV: str(pending), **({PRINT_ENV: "1"} if printable(chapter.token) else {})}
+            env = {
+                **os.environ,
+                MANIFEST_ENV: str(pending),
+                **(shared or {}),  # where the build's evidence base is (shared_evidence)
+                **({PRINT_ENV: "1"} if printable(chapter.token) else {}),
+            }
             await client.async_execute(env=env, stdout=log, stderr=log)
         except CellExecutionError as exc:  # the author's code raised: say where, and stop the build
             pending.unlink(missing_ok=True)
@@ -176,9 +183,10 @@ async def _execute_all(
     log: IO[str],
     on_done: Callable[[Chapter, nbformat.NotebookNode | CellFailure | None, float], None],
     on_progress: Callable[[str, int, str], None] | None,
+    shared: dict[str, str],
 ) -> None:
     slots = asyncio.Semaphore(jobs)
-    tasks = [asyncio.ensure_future(_execute(c, state_dir, timeout, slots, log)) for c in chapters]
+    tasks = [asyncio.ensure_future(_execute(c, state_dir, timeout, slots, log, shared)) for c in chapters]
     for k, finished in enumerate(asyncio.as_completed(tasks), start=1):
         chapter, executed, seconds = await finished
         on_done(chapter, executed, seconds)
@@ -322,11 +330,20 @@ def prefetch(
             if handoff_dir is not None and handed:
                 handoff.release(handoff_dir, chapter.docname)
 
+    # the evidence base, loaded once for every chapter, while the first kernels start (shared_evidence)
+    shared_file = shared_path(state_dir)
+    sharing = share_in_background(project, shared_file) if len(todo) > 1 else None
+    shared = {SHARED_ENV: str(shared_file)} if sharing else {}
     try:
         asyncio.run(
-            _execute_all(todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store, on_progress)
+            _execute_all(
+                todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store, on_progress, shared
+            )
         )
     finally:
+        if sharing is not None:
+            sharing.join()
+            shared_file.unlink(missing_ok=True)
         if handoff_dir is not None:
             handoff.release_all(handoff_dir)
         write_times(project, timed)

@@ -22,7 +22,6 @@ LIBRARIES = (
     "scipy",
     "statsmodels",
     "matplotlib",
-    "seaborn",
     "bibtexparser",
     "nbconvert",
     "itables",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from filelock import FileLock, Timeout
@@ -23,7 +24,12 @@ from . import handoff
 from .downloads import current_pdf, write_downloads
 from .fingerprint import digest
 from .handoff import HANDOFF_ENV
-from .prefetch import Prefetched, default_jobs, plan, prefetch, repair_cache
+
+if TYPE_CHECKING:
+    from .prefetch import Prefetched
+
+# .prefetch (jupyter-cache, nbclient, Sphinx: about 1 s) is imported where a build executes, not here:
+# `schoolcollab build` on a book that is up to date only needs is_current.
 
 STAGE = ".stage"
 RUNNING = ".build-running"  # present while a build runs; still there at the start of a build: one was killed
@@ -164,6 +170,8 @@ def _html_alongside_execution(
     same way (after a timeout, with its crash report). The other chapters still finish and are cached.
     With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
     the PDF build that follows finds them cached."""
+    from .prefetch import Prefetched, default_jobs, plan, prefetch
+
     todo = plan(project, stage, default_jobs(), for_print)
     handoff_dir = stage / "_build" / ".handoff"
     handoff.announce(handoff_dir, [c.docname for c in todo])
@@ -235,6 +243,8 @@ def recover(project: Project) -> None:
     """Undo what an interrupted build left behind: bring back the previous site if it was moved
     aside, drop a half-copied new one, and drop half-written entries of the execution cache."""
     if (project.build_dir / RUNNING).exists():
+        from .prefetch import repair_cache
+
         repair_cache(stage_dir(project))
     target = project.build_dir / "html"
     fresh, old = target.with_name("html.new"), target.with_name("html.old")
