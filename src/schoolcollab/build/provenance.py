@@ -22,6 +22,7 @@ LIBRARIES = (
     "scipy",
     "statsmodels",
     "matplotlib",
+    "seaborn",
     "bibtexparser",
     "nbconvert",
     "itables",
