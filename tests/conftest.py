@@ -46,7 +46,7 @@ HOSTILE_NAME = "Independent-State <b onmouseover=alert(2)>$x$</b> & 50% {glue}`y
 
 
 @pytest.fixture(scope="session")
-def hostile_book(tmp_path_factory) -> Project:
+def hostile_book(tmp_path_factory, built_book) -> Project:
     """A copy of the book with hostile text in a glossary entry, a claim, an initiative and a bibliography
     title, built as HTML and PDF (the PDF needs TeX Live: `python3 dev.py test` installs it)."""
     import re
@@ -55,7 +55,7 @@ def hostile_book(tmp_path_factory) -> Project:
 
     import yaml
 
-    project = copy_book(tmp_path_factory.mktemp("hostile") / "book")
+    project = copy_built(built_book, tmp_path_factory.mktemp("hostile") / "book")
     glossary = project.data / "review" / "glossary.yaml"
     entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
     entries.append(
@@ -103,15 +103,36 @@ def book_evidence():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """One copy of the book, built and served on 127.0.0.1 for every browser test (they only read it)."""
-    from browser_support import CHROMIUM
-
-    assert Path(CHROMIUM).exists(), "Chromium is not installed: run the tests with `python3 dev.py test`"
-    project: Project = copy_book(tmp_path_factory.mktemp("browser") / "book")
+def built_book(tmp_path_factory) -> Project:
+    """One copy of the book, built once per session. Tests that only read a built book use it as it is;
+    tests that change one start from :func:`copy_built`, so their first build executes nothing."""
+    project = copy_book(tmp_path_factory.mktemp("built") / "book")
     cli = str(Path(sys.executable).with_name("schoolcollab"))
     result = subprocess.run([cli, "build"], cwd=project.root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def copy_built(built: Project, dest: Path) -> Project:
+    """A copy of a built book with its ``_build`` (site, execution cache and each chapter's record of its
+    inputs, which are kept relative to the book), so building it again executes only what the test changes."""
+    shutil.copytree(built.root, dest, symlinks=True)
+    return Project(dest)
+
+
+@pytest.fixture
+def built_copy(built_book: Project, tmp_path: Path) -> Project:
+    """A copy of the session's built book for one test to change and build again."""
+    return copy_built(built_book, tmp_path / "book")
+
+
+@pytest.fixture(scope="session")
+def site(built_book):
+    """The session's built book, served on 127.0.0.1 for every browser test (they only read it)."""
+    from browser_support import CHROMIUM
+
+    assert Path(CHROMIUM).exists(), "Chromium is not installed: run the tests with `python3 dev.py test`"
+    project: Project = built_book
     server = make_server(project.build_dir / "html", port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -76,7 +76,10 @@ def test_one_build_at_a_time(tmp_path) -> None:
 @pytest.mark.parametrize(
     "moment", ["executing ahead of Sphinx", "executed in"], ids=["as-chapters-start", "after-a-chapter-is-cached"]
 )
-def test_killing_a_build_midway_keeps_the_published_book_and_a_second_build_is_refused(book, moment: str) -> None:
+def test_killing_a_build_midway_keeps_the_published_book_and_a_second_build_is_refused(
+    built_copy: Project, moment: str
+) -> None:
+    book = built_copy
     first = subprocess.run([CLI, "build"], cwd=book.root, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     site = book.build_dir / "html"

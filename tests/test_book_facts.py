@@ -24,7 +24,7 @@ from schoolcollab.build import placeholders as ph
 from schoolcollab.load import evidence
 from schoolcollab.present.book_table import latex_escape
 
-from conftest import copy_book
+from conftest import copy_built
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 CONCLUSIONS = ("conclusions.html", "Conclusions and gaps in the evidence")  # cites most sources by claim boxes only
@@ -164,11 +164,11 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def rewritten(tmp_path_factory) -> dict:
+def rewritten(tmp_path_factory, built_book) -> dict:
     """A copy whose impact and conclusions chapters call their evidence ``evidence`` and whose matched-schools
     chapter imports the simulation otherwise, under another section title; built, then built again after a
     change elsewhere."""
-    book = copy_book(tmp_path_factory.mktemp("facts") / "book")
+    book = copy_built(built_book, tmp_path_factory.mktemp("facts") / "book")
     root, chapters = book.root, book.root / "chapters"
     for name in ("impact.md", "conclusions.md"):
         text = (chapters / name).read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from schoolcollab.editions import list_editions, status, write_edition
 from schoolcollab.load import evidence
 from schoolcollab.present.cite_view import cite_box_markdown
 
-from conftest import ROOT, copy_book
+from conftest import ROOT
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 CFF_SCHEMA = Path(__file__).with_name("schemas") / "cff-1.2.0.json"
@@ -119,8 +119,8 @@ def page_tags(page: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_built_pages_carry_the_meta_tags_and_the_box_follows_a_snapshot(tmp_path) -> None:
-    project = copy_book(tmp_path / "book")
+def test_built_pages_carry_the_meta_tags_and_the_box_follows_a_snapshot(built_copy) -> None:
+    project = built_copy
     for args in (["build"], ["snapshot", "2026.2", "--date", "2027-01-04", "--note", "test"], ["build"]):
         result = subprocess.run([CLI, *args], cwd=project.root, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,6 @@ libraries readers would use; slow ones build a copy of the book and follow every
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -22,10 +21,9 @@ from bs4 import BeautifulSoup
 
 from schoolcollab.bib_export import CSL_REQUIRED, bibtex_text, csl_items, ris_text
 from schoolcollab.build.downloads import current_pdf, write_downloads
+from schoolcollab.paths import Project
 from schoolcollab.present.downloads import DOWNLOADS, FOLDER, TABLES, datapackage, evidence_tables, to_csv
 from schoolcollab.serve import make_server
-
-from conftest import copy_book
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 
@@ -170,11 +168,9 @@ def test_a_pdf_is_linked_only_when_it_was_built_from_these_sources(tmp_path) -> 
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    project = copy_book(tmp_path_factory.mktemp("downloads") / "book")
-    result = subprocess.run([CLI, "build"], cwd=project.root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return project
+def site(built_book: Project) -> Project:
+    """The session's built book (these tests only read it)."""
+    return built_book
 
 
 def download_links(html: Path) -> dict[Path, set[str]]:

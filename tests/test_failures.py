@@ -16,7 +16,7 @@ from myst_nb.core.read import read_myst_markdown_notebook
 from schoolcollab.build.prefetch import CellFailure, Chapter, _execute
 from schoolcollab.paths import Project
 
-from conftest import copy_book
+from conftest import copy_built
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 CHAPTER = """\
@@ -75,8 +75,10 @@ def test_a_cell_past_the_timeout_is_named_with_its_line_and_the_setting(tmp_path
 
 
 @pytest.mark.slow
-def test_a_timeout_stops_the_build_in_one_line_and_keeps_the_published_book(tmp_path: Path) -> None:
-    project: Project = copy_book(tmp_path / "book")
+def test_a_timeout_stops_the_build_in_one_line_and_keeps_the_published_book(
+    built_book: Project, tmp_path: Path
+) -> None:
+    project = copy_built(built_book, tmp_path / "book")
     first = subprocess.run([CLI, "build"], cwd=project.root, capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     html = project.build_dir / "html"

@@ -230,3 +230,23 @@ def test_the_evidence_base_shared_by_the_build_is_recorded_as_a_kernels_own_load
     sc.evidence_base.cache_clear()
     monkeypatch.setattr(inputs, "_recorded", set())
     assert (sc.evidence_base(project.root).findings["direction"] == "mixed").sum() == mixed + 1
+
+
+@pytest.mark.slow
+def test_a_copy_of_a_built_book_builds_again_without_executing_a_chapter(built_copy: Project) -> None:
+    """Each chapter's record names its inputs relative to the book and the package by its own folder, so
+    a copy elsewhere (a test's, a colleague's checkout with its _build) is current; an edit still runs."""
+    import subprocess
+    import sys
+
+    cli = str(Path(sys.executable).with_name("schoolcollab"))
+    again = subprocess.run([cli, "build"], cwd=built_copy.root, capture_output=True, text=True)
+    assert again.returncode == 0 and "(0 chapter(s) executed)" in again.stdout, again.stdout + again.stderr
+    csv = built_copy.input("initiatives")
+    csv.write_text(
+        csv.read_text(encoding="utf-8").replace("Specialist Schools Programme", "Specialist Schools Plan", 1)
+    )
+    edited = subprocess.run([cli, "build"], cwd=built_copy.root, capture_output=True, text=True)
+    assert edited.returncode == 0 and "(0 chapter(s) executed)" not in edited.stdout, edited.stdout
+    page = built_copy.build_dir / "html" / "chapters" / "appendix-initiatives.html"
+    assert "Specialist Schools Plan" in page.read_text(encoding="utf-8")

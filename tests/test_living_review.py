@@ -13,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import copy_book
+from conftest import copy_built
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 CRITERIA = ("independence", "comparison", "sample", "voices", "time_span", "reporting")
@@ -44,9 +44,9 @@ def text_of(page: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
+def edition(tmp_path_factory, built_book):
     """A copy of the book after an author added one study and recorded edition 2026.2."""
-    book = copy_book(tmp_path_factory.mktemp("living") / "book")
+    book = copy_built(built_book, tmp_path_factory.mktemp("living") / "book")
     root = book.root
     (root / "export.ris").write_text(RIS)
     imported = run(root, "import", "export.ris")

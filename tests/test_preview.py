@@ -23,7 +23,7 @@ from watchfiles import Change
 from schoolcollab.paths import Project
 from schoolcollab.preview import WATCHED_FILES, InputFilter, PreviewServer, PreviewState, build_messages, inject
 
-from conftest import copy_book
+from conftest import copy_book, copy_built
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 FIRST_BUILD_SECONDS = 1200  # a cold build of the whole book, on a busy machine
@@ -240,13 +240,14 @@ def test_clean_keeps_the_locks_of_a_running_preview(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Iterator[tuple[Project, Running]]:
-    """A copy of the book under a running preview that has published its first build."""
-    project = copy_book(tmp_path_factory.mktemp("preview") / "book")
+def live(tmp_path_factory, built_book: Project) -> Iterator[tuple[Project, Running]]:
+    """A copy of the built book under a running preview that has published its first build."""
+    project = copy_built(built_book, tmp_path_factory.mktemp("preview") / "book")
     running = Running(project.root)
     try:
         state = running.wait_for_state("the first build", lambda s: s["status"] != "building", FIRST_BUILD_SECONDS)
-        assert state["status"] == "ok" and state["generation"] == 1, (state, running.lines)
+        # the copy's first build publishes the book again, or finds it up to date
+        assert state["status"] == "ok" and state["generation"] in (0, 1), (state, running.lines)
         yield project, running
     finally:
         running.close()

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_book
+from schoolcollab.paths import Project
 
 CLI = str(Path(sys.executable).with_name("schoolcollab"))
 
 
 @pytest.mark.slow
-def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book")
+def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(built_copy: Project) -> None:
+    book = built_copy
     first = subprocess.run([CLI, "build"], cwd=book.root, capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     images = book.build_dir / "html" / "_images"

@@ -86,8 +86,19 @@ def inputs_fingerprint(project: Project, inputs: list[str] | None) -> str:
     """Hash of the package's code and of ``inputs`` (every input of schoolcollab.book_inputs when unknown)."""
     from ..book_inputs import input_paths
 
-    paths = [Path(p) for p in inputs] if inputs is not None else input_paths(project)
-    return digest([project.package, *paths], project.root)
+    paths = [project.root / p for p in inputs] if inputs is not None else input_paths(project)
+    # the package is named from its own folder, so a copy of the book built with the same code matches
+    code = digest([project.package], project.package.parent)
+    return hashlib.sha256(f"{code}\n{digest(paths, project.root)}".encode()).hexdigest()[:16]
+
+
+def _book_relative(project: Project, recorded: str) -> str:
+    """An input's path as recorded in a chapter's state: relative to the book when it is inside it, so a
+    copy of a built book (a test's, a colleague's) finds its chapters current; absolute otherwise."""
+    try:
+        return Path(recorded).relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return recorded
 
 
 PRINT_MARK = "+print"
@@ -172,8 +183,8 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     pending = pending_path(state_dir, docname)
     lines = set(pending.read_text(encoding="utf-8").split()) if pending.is_file() else set()
     facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
-    via = {line.removeprefix(VIA) for line in lines if line.startswith(VIA)}
-    direct = {line for line in lines if not line.startswith((FACET, VIA))}
+    via = {_book_relative(project, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}
+    direct = {_book_relative(project, line) for line in lines if not line.startswith((FACET, VIA))}
     inputs = sorted(direct | via)
     state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
     write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
