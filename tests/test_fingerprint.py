@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from schoolcollab.build.fingerprint import PRINT_MARK, cache_token, pending_path, record_execution
+from schoolcollab.build.fingerprint import (
+    PRINT_MARK,
+    cache_token,
+    forget_executions,
+    pending_path,
+    record_execution,
+)
 from schoolcollab.paths import Project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +48,17 @@ def test_a_chapter_keeps_its_token_until_what_it_read_changes(project: Project, 
     glossary.write_text(glossary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     new, changed = cache_token(project, state, DOC)
     assert changed and new != token
+
+
+def test_a_chapter_that_ran_while_a_file_was_saved_runs_again(project: Project, tmp_path: Path) -> None:
+    """Its record fingerprints the files after it ran, so it may hold bytes the chapter never read."""
+    state = tmp_path / "state"
+    state.mkdir()
+    token, _ = cache_token(project, state, DOC)
+    executed(project, state, token, [project.data / "review" / "glossary.yaml"])
+    assert cache_token(project, state, DOC) == (token, False)
+    forget_executions(state, [DOC])
+    assert cache_token(project, state, DOC)[1]
 
 
 def test_the_print_edition_needs_a_print_execution_which_serves_the_web_too(project: Project, tmp_path: Path) -> None:

@@ -41,6 +41,9 @@ def digest(paths: list[Path], root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+STATE_DIR = ".schoolcollab-inputs"  # under the staged _build: each chapter's record of what it read
+
+
 def state_path(state_dir: Path, docname: str) -> Path:
     return state_dir / (docname.replace("/", "__") + ".json")
 
@@ -189,6 +192,15 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
     write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
     pending.unlink(missing_ok=True)
+
+
+def forget_executions(state_dir: Path, docnames: list[str]) -> None:
+    """Make the chapters run again at the next build: their records may hold a file's new bytes although
+    the chapter read the old ones (the file was saved while they executed)."""
+    for docname in docnames:
+        state = read_state(state_dir, docname)
+        if state is not None:
+            write_state(state_dir, docname, replace(state, inputs_fp="", direct_fp=""))
 
 
 def is_outdated(project: Project, state_dir: Path, docname: str, for_print: bool = False) -> bool:

@@ -41,7 +41,7 @@ from ..errors import display_path
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
 from . import handoff
-from .fingerprint import add_refreshed, cache_token, pending_path, printable, record_execution
+from .fingerprint import STATE_DIR, add_refreshed, cache_token, pending_path, printable, record_execution
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
 
@@ -236,7 +236,7 @@ class Prefetched:
 
 
 def _dirs(stage: Path) -> tuple[Path, Path]:
-    state_dir = stage / "_build" / ".schoolcollab-inputs"
+    state_dir = stage / "_build" / STATE_DIR
     state_dir.mkdir(parents=True, exist_ok=True)
     return state_dir, stage / "_build" / ".jupyter_cache"
 

@@ -22,7 +22,7 @@ from ..inputs import PRINT_ENV
 from ..paths import Project
 from . import handoff
 from .downloads import current_pdf, write_downloads
-from .fingerprint import digest
+from .fingerprint import STATE_DIR, digest, forget_executions
 from .handoff import HANDOFF_ENV
 
 if TYPE_CHECKING:
@@ -283,6 +283,9 @@ def _build(
     log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
     code, ahead = _html_alongside_execution(project, stage, log_path, result, pdf, on_progress)
+    if ahead.executed and source_digest(project) != digest_before:
+        # saved while chapters ran: a chapter may have read the old bytes and recorded the new ones
+        forget_executions(stage / "_build" / STATE_DIR, ahead.executed)
     ran_ahead = [str(project.root / f"{done}.md") for done in ahead.executed]
     result.executed = ran_ahead + [doc for doc in result.executed if doc not in ran_ahead]
     if ahead.failures:  # a chapter's cell raised or timed out: the cell is named, not Sphinx's echo of it

@@ -21,7 +21,15 @@ from sphinx.util import logging
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import find_project
 from . import handoff
-from .fingerprint import cache_token, clear_refreshed, is_outdated, pending_path, read_refreshed, record_execution
+from .fingerprint import (
+    STATE_DIR,
+    cache_token,
+    clear_refreshed,
+    is_outdated,
+    pending_path,
+    read_refreshed,
+    record_execution,
+)
 
 FP_KEY = "schoolcollab_inputs"
 logger = logging.getLogger(__name__)
@@ -29,7 +37,7 @@ _PARENT = os.getppid()  # the build that started Sphinx; if it dies, nobody will
 
 
 def _state_dir(app: Sphinx) -> Path:
-    path = Path(app.doctreedir).parent / ".schoolcollab-inputs"
+    path = Path(app.doctreedir).parent / STATE_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
