@@ -1,4 +1,4 @@
-"""Time the book build: cold, no-change, after one-finding and one-CSV edits, and the bare-kernel baseline.
+"""Time the book build: cold, no-change, after one-finding and one-CSV edits, the preview, and the kernel baseline.
 
     .venv/bin/python benchmarks/build.py [--repeat N]
 
@@ -9,6 +9,10 @@ the same run, because machines differ and other work on the machine makes absolu
 - cold build <= 1.2 x the baseline, where the baseline is starting a bare kernel and importing
   schoolcollab once per notebook chapter, one after the other;
 - no-change rebuild <= 3 s.
+- preview latency <= 0.3 x cold build: from saving a one-record edit (the ISSP's ``start_year`` in
+  ``data/review/initiatives.csv``) under a running ``schoolcollab preview --port 0`` to the open appendix
+  page in headless Chromium (Debian's, through Playwright, nothing downloaded) having reloaded by itself
+  and showing the new year. Not measured, with the reason printed, without Playwright or Chromium.
 
 "First build" is a fresh copy with no ``_build`` at all; "cold build" is ``build --force`` after it:
 nothing cached, every chapter executes again, but the chapters' times from the first build are known,
@@ -19,15 +23,21 @@ so the longest start first. Both are printed. Each rebuild also prints how many 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.request import urlopen
 
 import pandas as pd
 import yaml
@@ -95,16 +105,114 @@ def edit_initiatives(root: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# PREVIEW LATENCY: slot to be filled in once `schoolcollab preview` exists (being written on another
-# branch). It should return the seconds from saving an edit to the preview showing the new page, or
-# None when there is no preview command. Until then it only checks whether the command exists.
+# PREVIEW LATENCY: file saved -> the open page in Chromium reloaded by itself with the new number.
 # ---------------------------------------------------------------------------------------------------
-def preview_latency(root: Path) -> float | None:
-    """Seconds from an edit to the preview showing it; None (not measured) without a preview command."""
+PREVIEW_PAGE = "chapters/appendix-initiatives.html"
+ISSP = "issp,Independent-State School Partnerships,ISSP,"  # the record edited: its start_year, 1997
+BEFORE, AFTER = "1997\u2013 (ongoing)", "1999\u2013 (ongoing)"  # its years as the appendix's table shows them
+PREVIEW_SECONDS = 600  # deadline for each wait: the first (no-change) build, then the edit reaching the page
+
+
+def _wait(what: str, check: Callable[[], object], seconds: float = PREVIEW_SECONDS, every: float = 0.05) -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {seconds} s waiting for {what}")
+
+
+def _set_issp_start(root: Path, year: str) -> None:
+    """One-record edit, as an editor saves it: the ISSP's start_year in the initiatives table."""
+    path = root / "data" / "review" / "initiatives.csv"
+    text = path.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith(ISSP))
+    path.write_text(
+        text.replace(line, ISSP + year + "," + line.removeprefix(ISSP).split(",", 1)[1], 1), encoding="utf-8"
+    )
+
+
+def preview_latency(root: Path) -> float | str:
+    """Seconds from saving a one-record edit to the open preview page in Chromium showing the new value after
+    reloading by itself; or why it is not measured (no preview command, no Playwright, no Chromium)."""
     probe = subprocess.run([CLI, "preview", "--help"], cwd=root, capture_output=True, text=True)
     if probe.returncode != 0:
-        return None
-    return None  # TODO(preview branch): measure here
+        return "no preview command"
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        return "Playwright is not installed"
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, as the browser tests use
+    if not Path(chromium).exists():
+        return f"no Chromium at {chromium}"
+    proc = subprocess.Popen(
+        [CLI, "preview", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, stopped as one
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        _wait("the preview's first line", lambda: lines or proc.poll() is not None, 60)
+        found = re.search(r"http://127\.0\.0\.1:\d+/", lines[0]) if lines else None
+        if found is None:
+            return f"the preview did not start: {lines}"
+        url = found.group(0)
+
+        def state() -> dict:
+            with urlopen(url + "__preview/state", timeout=30) as response:
+                return json.load(response)
+
+        first = _wait("the preview's first build", lambda: (s := state())["status"] != "building" and s)
+        if not isinstance(first, dict) or first["status"] != "ok":
+            return f"the preview's first build did not succeed: {first}"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                page.goto(url + PREVIEW_PAGE, wait_until="load")
+
+                def body() -> str:
+                    try:
+                        return page.inner_text("body")
+                    except Error:  # the page is reloading
+                        return ""
+
+                if BEFORE not in body() or AFTER in body():
+                    return f"{PREVIEW_PAGE} does not show {BEFORE!r} before the edit"
+                page.evaluate("window.__sc_mark = 1")  # gone once the page has reloaded
+
+                def reloaded() -> bool:
+                    try:
+                        return page.evaluate("window.__sc_mark") is None and AFTER in page.inner_text("body")
+                    except Error:
+                        return False
+
+                _set_issp_start(root, "1999")
+                t0 = time.perf_counter()
+                _wait("the open page to reload with the new year", reloaded)
+                return time.perf_counter() - t0
+            finally:
+                browser.close()
+    except TimeoutError as timeout:
+        return str(timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def verdict(ok: bool) -> str:
@@ -157,15 +265,18 @@ def main() -> None:
     print(f"  executed: {', '.join(finding.names) or '-'}")
     print(f"rebuild after initiatives edit:  {csv_edit.seconds:7.2f} s   ({csv_edit.executed} executed)  [{what_csv}]")
     print(f"  executed: {', '.join(csv_edit.names) or '-'}")
-    if preview is None:
-        print("preview latency: not measured (no preview command)")
+    if isinstance(preview, str):
+        print(f"preview latency:                 not measured ({preview})")
     else:
-        print(f"preview latency:                 {preview:7.2f} s")
+        print(f"preview latency (edit -> page):  {preview:7.2f} s   [{ISSP.split(',')[0]}: start_year 1997 -> 1999]")
     print(f"first build / baseline:          {first / base:7.2f}")
     print(f"cold / baseline:                 {cold / base:7.2f}   (target <= 1.2)  {verdict(cold / base <= 1.2)}")
     ratio = finding.seconds / cold
     print(f"one-finding rebuild / cold:      {ratio:7.2f}   (target <= 0.3)  {verdict(ratio <= 0.3)}")
     print(f"initiatives rebuild / cold:      {csv_edit.seconds / cold:7.2f}")
+    if not isinstance(preview, str):
+        late = preview / cold
+        print(f"preview latency / cold:          {late:7.2f}   (target <= 0.3)  {verdict(late <= 0.3)}")
     ok = nochange.seconds <= 3
     print(f"no-change rebuild:               {nochange.seconds:7.2f} s (target <= 3 s)  {verdict(ok)}")
 
