@@ -12,6 +12,7 @@ Where each input lives is :data:`schoolcollab.paths.INPUT_PATHS`. A loader takes
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,28 +56,22 @@ def _searches(project: Project, problems: Problems, got: Mapping[str, Any]) -> A
     return load_searches(project, problems)
 
 
-def _review(loader_name: str, name: str, with_keys: bool) -> Loader:
-    """A loader of the review's apparatus (:mod:`schoolcollab.review`), checked against the bib keys if asked."""
+def _bib_keys(got: Mapping[str, Any]) -> Any:
+    return got["bibliography"].keys()
+
+
+def _partnerships(got: Mapping[str, Any]) -> Any:
+    return got["case_partnerships"]
+
+
+def _file(module: str, loader_name: str, name: str, also: Callable[[Mapping[str, Any]], Any] | None = None) -> Loader:
+    """The loader ``module.loader_name`` (imported when first used) of the input ``name``'s file; ``also``
+    picks from what was loaded before the extra argument it checks against (the bib keys, the partnerships)."""
 
     def load(project: Project, problems: Problems, got: Mapping[str, Any]) -> Any:
-        from . import review
-
-        loader = getattr(review, loader_name)
+        loader = getattr(importlib.import_module(f".{module}", __package__), loader_name)
         path = project.input(name)
-        return loader(path, got["bibliography"].keys(), problems) if with_keys else loader(path, problems)
-
-    return load
-
-
-def _study(loader_name: str, name: str, needs: str | None = None) -> Loader:
-    """A loader of the matched-schools study's data (:mod:`schoolcollab.study`)."""
-
-    def load(project: Project, problems: Problems, got: Mapping[str, Any]) -> Any:
-        from .study import cases, published
-
-        loader = getattr(cases, loader_name, None) or getattr(published, loader_name)
-        path = project.input(name)
-        return loader(path, got[needs], problems) if needs else loader(path, problems)
+        return loader(path, also(got), problems) if also else loader(path, problems)
 
     return load
 
@@ -86,7 +81,7 @@ INPUTS: tuple[BookInput, ...] = (
     BookInput(
         "initiatives",
         "government initiatives promoting collaboration",
-        _review("load_initiatives", "initiatives", True),
+        _file("review", "load_initiatives", "initiatives", _bib_keys),
         needs=("bibliography",),
     ),
     BookInput(
@@ -97,44 +92,51 @@ INPUTS: tuple[BookInput, ...] = (
         parts=("codebook", "sources", "claims", "initiatives"),
     ),
     BookInput("searches", "each edition's searches and screening counts (PRISMA 2020)", _searches),
-    BookInput("glossary", "the review's glossary", _review("load_glossary", "glossary", True), needs=("bibliography",)),
+    BookInput(
+        "glossary",
+        "the review's glossary",
+        _file("review", "load_glossary", "glossary", _bib_keys),
+        needs=("bibliography",),
+    ),
     BookInput(
         "system_leadership",
         "the system-leadership roles the review discusses",
-        _review("load_roles", "system_leadership", True),
+        _file("review", "load_roles", "system_leadership", _bib_keys),
         needs=("bibliography",),
     ),
     BookInput(
         "search_strategy",
         "the review's search strategy: databases, strings, screening",
-        _review("load_search_strategy", "search_strategy", False),
+        _file("review", "load_search_strategy", "search_strategy"),
     ),
     BookInput(
         "summary_template",
         "the review's literature summary template (its Appendix 4)",
-        _review("load_yaml_document", "summary_template", False),
+        _file("review", "load_yaml_document", "summary_template"),
     ),
     BookInput(
         "case_partnerships",
         "the nine case-study partnerships of the primary-school study",
-        _study("load_partnerships", "case_partnerships"),
+        _file("study.cases", "load_partnerships", "case_partnerships"),
     ),
-    BookInput("study_design", "the primary-school study's design facts", _study("load_study", "study_design")),
+    BookInput(
+        "study_design", "the primary-school study's design facts", _file("study.cases", "load_study", "study_design")
+    ),
     BookInput(
         "case_processes",
         "what the case-study partnerships did, needed and struggled with",
-        _study("load_processes", "case_processes", needs="case_partnerships"),
+        _file("study.cases", "load_processes", "case_processes", _partnerships),
         needs=("case_partnerships",),
     ),
     BookInput(
         "published_coefficients",
         "the study's published model coefficients, as printed",
-        _study("load_coefficients", "published_coefficients"),
+        _file("study.published", "load_coefficients", "published_coefficients"),
     ),
     BookInput(
         "published_variance",
         "the study's published variance components, as printed",
-        _study("load_variance", "published_variance"),
+        _file("study.published", "load_variance", "published_variance"),
     ),
 )
 BY_NAME: dict[str, BookInput] = {i.name: i for i in INPUTS}
