@@ -66,8 +66,8 @@ def typed_row(cells: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:
             row[name] = None
         elif "integer" in kinds and _WHOLE.match(text):
             row[name] = int(text)
-        elif "number" in kinds and _number(text) is not None:
-            row[name] = _number(text)
+        elif "number" in kinds and (number := _number(text)) is not None:
+            row[name] = number
         elif "boolean" in kinds and text.lower() in _BOOLEANS:
             row[name] = _BOOLEANS[text.lower()]
     return row

@@ -95,11 +95,11 @@ def inputs_fingerprint(project: Project, inputs: list[str] | None) -> str:
     return hashlib.sha256(f"{code}\n{digest(paths, project.root)}".encode()).hexdigest()[:16]
 
 
-def _book_relative(project: Project, recorded: str) -> str:
-    """An input's path as recorded in a chapter's state: relative to the book when it is inside it, so a
-    copy of a built book (a test's, a colleague's) finds its chapters current; absolute otherwise."""
+def _book_relative(root: Path, recorded: str) -> str:
+    """An input's path as recorded in a chapter's state: relative to the book's (resolved) ``root`` when it
+    is inside it, so a copy of a built book (a test's, a colleague's) finds its chapters current."""
     try:
-        return Path(recorded).relative_to(project.root.resolve()).as_posix()
+        return Path(recorded).relative_to(root).as_posix()
     except ValueError:
         return recorded
 
@@ -186,8 +186,9 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     pending = pending_path(state_dir, docname)
     lines = set(pending.read_text(encoding="utf-8").split()) if pending.is_file() else set()
     facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
-    via = {_book_relative(project, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}
-    direct = {_book_relative(project, line) for line in lines if not line.startswith((FACET, VIA))}
+    root = project.root.resolve()  # the kernel records resolved paths
+    via = {_book_relative(root, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}
+    direct = {_book_relative(root, line) for line in lines if not line.startswith((FACET, VIA))}
     inputs = sorted(direct | via)
     state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
     write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
