@@ -22,7 +22,7 @@ from .evidence.codebook import Codebook, load_codebook
 from .evidence.ratings import RatingInputs, rate_claims, source_facts
 from .evidence.records import SourceTables, load_records, tabulate
 from .facets import FACETS
-from .inputs import list_dir, loading_evidence, read_text, record, record_facet
+from .inputs import list_dir, loading_evidence, record, record_facet
 from .paths import Project, find_project
 
 if TYPE_CHECKING:
@@ -72,34 +72,6 @@ class Evidence:
 
 def project(root: Path | None = None) -> Project:
     return find_project(root)
-
-
-@dataclass(frozen=True)
-class ChapterText:
-    """A chapter listed in _toc.yml: its file, its title (the first "# " heading) and its text."""
-
-    path: Path
-    title: str
-    text: str
-
-
-def book_chapters(root: Path | None = None, include_root: bool = True) -> list[ChapterText]:
-    """The chapters of _toc.yml in book order (the root page first unless ``include_root`` is False),
-    read as inputs, so a page built from them re-executes when a chapter changes."""
-    import yaml
-
-    proj = project(root)
-    toc = yaml.safe_load(read_text(proj.root / "_toc.yml"))
-    files = [toc["root"]] if include_root else []
-    files += [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
-    chapters = []
-    for f in files:
-        path = proj.root / f"{f}.md"
-        if path.is_file():
-            text = read_text(path)
-            title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
-            chapters.append(ChapterText(path, title, text))
-    return chapters
 
 
 @lru_cache(maxsize=4)
