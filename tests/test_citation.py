@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import bibtexparser
@@ -15,6 +13,7 @@ import pytest
 import rispy
 import yaml
 from bs4 import BeautifulSoup
+from cli_runner import cli, real_cli
 
 from schoolcollab.build.citation_meta import citation_tags
 from schoolcollab.check import check_project
@@ -25,7 +24,6 @@ from schoolcollab.present.cite_view import cite_box_markdown
 
 from conftest import ROOT
 
-CLI = str(Path(sys.executable).with_name("schoolcollab"))
 CFF_SCHEMA = Path(__file__).with_name("schemas") / "cff-1.2.0.json"
 CFF_SCHEMA_SHA256 = "0b8d22140da702d766df318dcff3a91af2f39521298dcf36d76315fd99cc169b"  # see schemas/README.md
 
@@ -66,7 +64,7 @@ def test_check_reports_a_drifted_citation_file(book) -> None:
     problems = [p for p in check_project(book).problems if Path(p.file).name == CFF_FILE]
     assert len(problems) == 1 and problems[0].field == "version"
     assert "2025.9" in str(problems[0]) and "schoolcollab citation" in str(problems[0])
-    result = subprocess.run([CLI, "citation"], cwd=book.root, capture_output=True, text=True)
+    result = cli("citation", cwd=book.root)
     assert result.returncode == 0, result.stderr
     assert not [p for p in check_project(book).problems if Path(p.file).name == CFF_FILE]
 
@@ -122,7 +120,7 @@ def page_tags(page: Path) -> dict[str, str]:
 def test_built_pages_carry_the_meta_tags_and_the_box_follows_a_snapshot(built_copy) -> None:
     project = built_copy
     for args in (["build"], ["snapshot", "2026.2", "--date", "2027-01-04", "--note", "test"], ["build"]):
-        result = subprocess.run([CLI, *args], cwd=project.root, capture_output=True, text=True)
+        result = real_cli(*args, cwd=project.root)
         assert result.returncode == 0, result.stdout + result.stderr
         if args == ["build"] and "draft_tags" not in locals():
             draft_tags = page_tags(project.build_dir / "html" / "chapters" / "index.html")

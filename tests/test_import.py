@@ -6,19 +6,16 @@ Malformed files are in the hostile-input corpus (tests/bad_inputs/import_*).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import cli
 
 from schoolcollab.bib import load_bibliography
 from schoolcollab.check import check_project
 from schoolcollab.errors import InputError
 from schoolcollab.importing import import_references, make_key, normal_doi, normal_title
 from schoolcollab.paths import Project
-
-CLI = str(Path(sys.executable).with_name("schoolcollab"))
 
 # ERIC: JO/VL/IS/SP/EP/DO, continuation lines, keywords
 ERIC = """\
@@ -206,14 +203,14 @@ def test_bibtex_from_zotero_and_better_bibtex(book: Project, tmp_path: Path) -> 
 
 def test_the_command_prints_keys_and_next_steps_and_check_passes(book: Project, tmp_path: Path) -> None:
     path = write(tmp_path, "eric.ris", ERIC + "\n" + DUP_DOI)
-    result = subprocess.run([CLI, "import", str(path)], cwd=book.root, capture_output=True, text=True, timeout=120)
+    result = cli("import", str(path), cwd=book.root)
     assert result.returncode == 0, result.stderr
     assert "added 1 entry to references.bib: hutchings2016role" in result.stdout
     assert "  schoolcollab add hutchings2016role" in result.stdout
     assert "likely duplicate, not added:" in result.stdout and "is muijs2015improving" in result.stdout
-    check = subprocess.run([CLI, "check"], cwd=book.root, capture_output=True, text=True, timeout=120)
+    check = cli("check", cwd=book.root)
     assert check.returncode == 0, check.stdout + check.stderr
-    added = subprocess.run([CLI, "add", "hutchings2016role"], cwd=book.root, capture_output=True, text=True)
+    added = cli("add", "hutchings2016role", cwd=book.root)
     assert added.returncode == 0, added.stderr  # the next step the import names works
 
 

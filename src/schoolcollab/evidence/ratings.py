@@ -133,10 +133,12 @@ def rate_claims(inputs: RatingInputs, method: Method = MAIN) -> pd.DataFrame:
             else {k: ("minor" if s == "appraised" else NOT_A_STUDY) for k, s in inputs.status.items()}
         )
     rows = []
+    by_claim = dict(tuple(inputs.links.groupby("claim", sort=False)))  # one pass, not a filter per claim
+    no_links = inputs.links.iloc[0:0]
     for claim in inputs.claims.itertuples(index=False):
         effects = claim.theme in IMPACT_THEMES
         ce = claim_evidence(
-            inputs.links[inputs.links["claim"] == claim.id],
+            by_claim.get(claim.id, no_links),
             inputs.sources,
             inputs.authors,
             limits[effects],
