@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -85,7 +86,13 @@ def test_a_killed_client_takes_its_kernel_with_it_and_the_server_stops_with_the_
 
     seen: list[dict] = []
     with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
-        client, kernel = asyncio.run(kernel_pid_then_kill(forks))
+        # in a thread of its own: an earlier test may have left this thread's event loop running
+        pids: list[tuple[int, int]] = []
+        worker = threading.Thread(target=lambda: pids.append(asyncio.run(kernel_pid_then_kill(forks))))
+        worker.start()
+        worker.join(timeout=120)
+        assert pids, "the kernel did not start or answer"
+        client, kernel = pids[0]
         assert kernel != client
         deadline = time.monotonic() + 10
         while _alive(kernel) and time.monotonic() < deadline:

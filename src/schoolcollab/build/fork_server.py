@@ -114,7 +114,7 @@ def _become_kernel(conn: socket.socket, request: dict[str, Any], fds: list[int])
         os._exit(code)  # never the server's own clean-up: the listening socket is not the child's
 
 
-def serve(address: str) -> None:
+def serve_forks(address: str) -> None:
     """Fork a kernel for each connection to ``address`` until standard input closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops this server, by closing its input
@@ -155,4 +155,4 @@ def serve(address: str) -> None:
 
 if __name__ == "__main__":
     warm()
-    serve(sys.argv[1])
+    serve_forks(sys.argv[1])
