@@ -266,12 +266,13 @@ def short_citation(bib: Bibliography, key: str) -> str:
     the same work (:mod:`schoolcollab.apa_names`), for tables and lists, where a cite role cannot go."""
     if key not in bib.entries:
         return key
-    return _apa_narrative(bib.path, read_input(bib.path, Problems()) or "").get(key, key)
+    return _apa_narrative(read_input(bib.path, Problems()) or "").get(key, key)
 
 
 @lru_cache(maxsize=4)
-def _apa_narrative(path: Path, text: str) -> dict[str, str]:
-    """Key -> narrative citation, for the whole file at once: letters and initials depend on the others."""
+def _apa_narrative(text: str) -> dict[str, str]:
+    """Key -> narrative citation, for the whole file at once: letters and initials depend on the others.
+    Keyed by the file's text alone: two copies of one bibliography (a book and its copy) cite alike."""
     from pybtex.database import parse_string
     from pybtex.exceptions import PybtexError
 
