@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -105,3 +107,42 @@ def test_a_killed_client_takes_its_kernel_with_it_and_the_server_stops_with_the_
         import socket
 
         socket.socket(socket.AF_UNIX).connect(forks[FORKS_ENV])
+
+
+STAND_IN = """
+import asyncio, os, sys, time
+from schoolcollab.build.kernel_forks import ForkedKernelManager
+
+async def start():
+    km = ForkedKernelManager()
+    await km.start_kernel(env=dict(os.environ))
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    said = []
+    await kc.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=said.append)
+    kernel = next(m["content"]["text"].strip() for m in said if m["msg_type"] == "stream")
+    print(km.provisioner.process.pid, kernel, flush=True)
+
+asyncio.run(start())
+time.sleep(600)
+"""
+
+
+def test_a_killed_build_takes_its_forked_kernels_with_it(tmp_path: Path) -> None:
+    """A build killed outright cannot shut its kernels down: each client sees its parent gone and exits,
+    and its kernel with it."""
+    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
+        build = subprocess.Popen(
+            [sys.executable, "-c", STAND_IN], env={**os.environ, **forks}, stdout=subprocess.PIPE, text=True
+        )
+        assert build.stdout is not None
+        client, kernel = (int(pid) for pid in build.stdout.readline().split())
+        assert _alive(client) and _alive(kernel)
+        build.kill()
+        build.wait()
+        deadline = time.monotonic() + 15
+        while (_alive(client) or _alive(kernel)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(kernel), "the forked kernel outlived the killed build"
+        assert not _alive(client), "the kernel's client outlived the killed build"
