@@ -2,18 +2,20 @@
 
 A kernel started from nothing spends about a second importing IPython, zmq, pandas, matplotlib,
 statsmodels and this package, and each chapter a build executes paid that again. This server pays it
-once per build: it imports all of that, listens on a Unix socket, and for every kernel the build asks
+once per build (or per preview): it imports all of that, listens on a Unix socket, and for every kernel the build asks
 for (through :mod:`.fork_client`) forks a child that becomes an ordinary ipykernel for one chapter, with
 the client's arguments, environment, working directory and standard streams. Nothing is read, loaded
 or executed before the fork: each child starts as a new interpreter would after the same imports, with
 no evidence loaded and no input recorded, and serves one chapter only.
 
-    python -P -m schoolcollab.build.fork_server SOCKET
+    python -P -m schoolcollab.build.fork_server SOCKET CODE
 
-It is ready once ``SOCKET`` exists (bound under another name, then renamed, so it never exists
-half-ready), and it exits when its standard input closes: the build closes it when done, and the
-system closes it if the build is killed. A child exits with its kernel, or when its client's
-connection closes (the client was killed).
+``CODE`` is the digest of the package's code the caller expects (:func:`.kernel_forks.package_code`):
+a server that finds other code once its imports are done (the code was edited meanwhile) exits
+without serving. It is ready once ``SOCKET`` exists (bound under another name, then renamed, so it
+never exists half-ready), with the digest beside it in ``SOCKET.code``, and it exits when its standard
+input closes: its starter closes it when done, and the system closes it if the starter is killed.
+A child exits with its kernel, or when its client's connection closes (the client was killed).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import threading
 from typing import Any
 
 from .fork_client import SIZE, read_exactly
+from .kernel_forks import CODE_SUFFIX, package_code
 
 # What ipykernel would set in each kernel before matplotlib is imported: set first, so the imports
 # below choose the same backend a started kernel would. The backend's module itself is not imported
@@ -114,7 +117,7 @@ def _become_kernel(conn: socket.socket, request: dict[str, Any], fds: list[int])
         os._exit(code)  # never the server's own clean-up: the listening socket is not the child's
 
 
-def serve_forks(address: str) -> None:
+def serve_forks(address: str, code: str) -> None:
     """Fork a kernel for each connection to ``address`` until standard input closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops this server, by closing its input
@@ -122,6 +125,8 @@ def serve_forks(address: str) -> None:
     binding = address + ".binding"
     listener.bind(binding)
     listener.listen(64)
+    with open(address + CODE_SUFFIX, "w", encoding="utf-8") as stamp:
+        stamp.write(code)
     os.rename(binding, address)  # ready: a client that sees the socket can connect
     events = selectors.DefaultSelector()
     events.register(listener, selectors.EVENT_READ)
@@ -150,9 +155,20 @@ def serve_forks(address: str) -> None:
             conn.sendall(SIZE.pack(pid))
         conn.close()
     listener.close()
-    os.unlink(address)
+    for made in (address, address + CODE_SUFFIX):  # the folder is its starter's to remove
+        with contextlib.suppress(OSError):
+            os.unlink(made)
+
+
+def main_checked(address: str, code: str) -> int:
+    """Import, check that the code imported is ``code``, then serve; 3 if the code is not that."""
+    warm()
+    if package_code() != code:
+        print("fork server: the package's code changed while it was imported; not serving", file=sys.stderr)
+        return 3
+    serve_forks(address, code)
+    return 0
 
 
 if __name__ == "__main__":
-    warm()
-    serve_forks(sys.argv[1])
+    sys.exit(main_checked(sys.argv[1], sys.argv[2]))
