@@ -158,9 +158,14 @@ def warm_kernels(log: IO[str]) -> Iterator[dict[str, str]]:
     code as it is now, else one of the build's own for as long as the block runs."""
     standing = os.environ.get(STANDING_ENV, "")
     if standing and serves_current_code(standing):
+        log.write(f"kernels forked from the preview's fork server ({standing})\n")
         yield {FORKS_ENV: standing}
         return
+    if standing:
+        log.write("the preview's fork server has other code than the package on disk: not used\n")
     with kernel_forks(log) as env:
+        if env:
+            log.write(f"kernels forked from this build's fork server ({env[FORKS_ENV]})\n")
         yield env
 
 
