@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -37,6 +38,13 @@ PROBE = (
 FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"
 
 
+@pytest.fixture(scope="module")
+def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One fork server for the tests that only use it (each test that stops one starts its own)."""
+    with (tmp_path_factory.mktemp("forks") / "build.log").open("w") as log, kernel_forks(log) as env:
+        yield env
+
+
 def _run(cells: list[str], cwd: Path, env: dict[str, str], forked: bool) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     extra = {"kernel_manager_class": ForkedKernelManager} if forked else {}
@@ -49,11 +57,10 @@ def _printed(nb: nbformat.NotebookNode, index: int) -> list[str]:
     return nb.cells[index].outputs[0]["text"].split()
 
 
-def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path) -> None:
-    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
-        assert set(forks) == {FORKS_ENV}
-        forked = _run([PROBE, FIGURE], tmp_path, {**forks, "SC_PROBE": "chapter-1"}, forked=True)
-        again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
+def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path, forks: dict[str, str]) -> None:
+    assert set(forks) == {FORKS_ENV}
+    forked = _run([PROBE, FIGURE], tmp_path, {**forks, "SC_PROBE": "chapter-1"}, forked=True)
+    again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
     started = _run([PROBE, FIGURE], tmp_path, {"SC_PROBE": "chapter-1"}, forked=False)
     # the same working directory, the environment given to that kernel, the same plotting backend...
     cwd, probe, warm, backend = _printed(forked, 0)
@@ -141,23 +148,23 @@ time.sleep(600)
 """
 
 
-def test_a_killed_build_takes_its_forked_kernels_with_it(tmp_path: Path) -> None:
+def test_a_killed_build_takes_its_forked_kernels_with_it(forks: dict[str, str]) -> None:
     """A build killed outright cannot shut its kernels down: each client sees its parent gone and exits,
     and its kernel with it."""
-    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
-        build = subprocess.Popen(
-            [sys.executable, "-c", STAND_IN], env={**os.environ, **forks}, stdout=subprocess.PIPE, text=True
-        )
-        assert build.stdout is not None
-        client, kernel = (int(pid) for pid in build.stdout.readline().split())
-        assert _alive(client) and _alive(kernel)
-        build.kill()
-        build.wait()
-        deadline = time.monotonic() + 15
-        while (_alive(client) or _alive(kernel)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(kernel), "the forked kernel outlived the killed build"
-        assert not _alive(client), "the kernel's client outlived the killed build"
+    # the server outlives the build here, as the preview's does
+    build = subprocess.Popen(
+        [sys.executable, "-c", STAND_IN], env={**os.environ, **forks}, stdout=subprocess.PIPE, text=True
+    )
+    assert build.stdout is not None
+    client, kernel = (int(pid) for pid in build.stdout.readline().split())
+    assert _alive(client) and _alive(kernel)
+    build.kill()
+    build.wait()
+    deadline = time.monotonic() + 15
+    while (_alive(client) or _alive(kernel)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(kernel), "the forked kernel outlived the killed build"
+    assert not _alive(client), "the kernel's client outlived the killed build"
 
 
 def _ready(forks: StandingForks) -> dict[str, str]:
@@ -215,3 +222,30 @@ def test_the_folders_of_servers_that_are_gone_are_swept_and_live_ones_kept() -> 
     finally:
         for folder in (dead, live, starting):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_interrupt_reaches_the_forked_kernel(tmp_path: Path, forks: dict[str, str]) -> None:
+    """jupyter_client interrupts a kernel by signalling its process group: the client's, which passes the
+    signal on to the kernel it stands for."""
+
+    async def interrupted(env: dict[str, str]) -> dict:
+        km = ForkedKernelManager()
+        await km.start_kernel(env={**os.environ, **env}, cwd=str(tmp_path))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            running = asyncio.ensure_future(kc.execute_interactive("import time; time.sleep(60)", timeout=90))
+            await asyncio.sleep(1.5)
+            await km.interrupt_kernel()
+            return await asyncio.wait_for(running, timeout=30)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    replies: list[dict] = []
+    worker = threading.Thread(target=lambda: replies.append(asyncio.run(interrupted(forks))))
+    worker.start()
+    worker.join(timeout=120)
+    assert replies, "the kernel did not answer"
+    assert replies[0]["content"]["status"] == "error" and replies[0]["content"]["ename"] == "KeyboardInterrupt"
