@@ -13,7 +13,7 @@ the same run, because machines differ and other work on the machine makes absolu
   ``data/review/initiatives.csv``) under a running ``schoolcollab preview --port 0`` to the open appendix
   page in headless Chromium (Debian's, through Playwright, nothing downloaded) having reloaded by itself
   and showing the new year; measured for the first edit, made as soon as the page is open, and for a
-  second edit once that one is shown (the preview's fork server is then surely up). Not measured, with
+  second edit once that one is shown. Not measured, with
   the reason printed, without Playwright or Chromium.
 
 "First build" is a fresh copy with no ``_build`` at all; "cold build" is ``build --force`` after it:

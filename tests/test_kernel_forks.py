@@ -18,17 +18,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from schoolcollab.build import kernel_forks as kernel_forks_module
 from schoolcollab.build.fork_client import FORKS_ENV
 from schoolcollab.build.kernel_forks import (
     PID_FILE,
     PREFIX,
-    STANDING_ENV,
     ForkedKernelManager,
-    StandingForks,
     kernel_forks,
     sweep_stale,
-    warm_kernels,
 )
 
 PROBE = (
@@ -165,46 +161,6 @@ def test_a_killed_build_takes_its_forked_kernels_with_it(forks: dict[str, str]) 
         time.sleep(0.1)
     assert not _alive(kernel), "the forked kernel outlived the killed build"
     assert not _alive(client), "the kernel's client outlived the killed build"
-
-
-def _ready(forks: StandingForks) -> dict[str, str]:
-    deadline = time.monotonic() + 60
-    while not (offered := forks.offer()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert offered, "the standing fork server did not come up"
-    return offered
-
-
-def test_a_build_uses_the_previews_server_only_while_it_runs_the_code_as_it_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    forks = StandingForks(tmp_path / "preview-kernels.log")
-    try:
-        assert forks.offer() == {}  # started now; until it is ready, builds start their own
-        offered = _ready(forks)
-        standing = offered[STANDING_ENV]
-        monkeypatch.setenv(STANDING_ENV, standing)
-        log = (tmp_path / "build.log").open("w")
-        with warm_kernels(log) as env:
-            assert env == {FORKS_ENV: standing}  # no server of the build's own
-            nb = _run([PROBE], tmp_path, {**env, "SC_PROBE": "from-the-preview"}, forked=True)
-            assert _printed(nb, 0)[1:3] == ["from-the-preview", "True"]
-        assert Path(standing).exists()  # the block does not stop the preview's server
-        # the package's code changes: the build no longer trusts the server, and the preview replaces it
-        monkeypatch.setattr(kernel_forks_module, "package_code", lambda: "0123456789abcdef")
-        with warm_kernels(log) as env:
-            # not the preview's server; and a server of the build's own, started expecting that code,
-            # finds the code on disk is not it and does not serve: kernels start the usual way
-            assert env == {}
-        log.flush()
-        said = (tmp_path / "build.log").read_text()
-        assert "code changed while it was imported; not serving" in said and "exited with status 3" in said
-        assert forks.offer() == {}
-        assert not Path(standing).exists()
-    finally:
-        forks.close()
-        log.close()
-    assert not Path(standing).parent.exists()
 
 
 def test_the_folders_of_servers_that_are_gone_are_swept_and_live_ones_kept() -> None:

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 from filelock import FileLock, Timeout
 from watchfiles import Change, DefaultFilter, watch
 
-from .build.kernel_forks import StandingForks
 from .paths import Project
 
 PREFIX = "/__preview/"  # the preview's own URLs; no page of the book lives under it
@@ -36,7 +35,6 @@ SCRIPT = Path(__file__).with_name("preview_assets") / "reload.js"
 WATCHED_DIRS = ("data", "chapters", "src")
 WATCHED_FILES = ("references.bib", "_config.yml", "_toc.yml")
 LOCK_NAME = ".preview.lock"
-FORKS_LOG = "preview-kernels.log"  # what the preview's fork server says (each kernel logs to its build's log)
 ADDRESS_NAME = ".preview.url"  # where the running preview is, for the message of a second one
 STOP_SECONDS = 10  # how long a stopped build gets to exit before it is killed
 PLACEHOLDER = b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>"
@@ -190,17 +188,10 @@ def build_messages(output: str) -> list[str]:
 class Builder:
     """Runs one build at a time; a request during a build makes exactly one more build after it."""
 
-    def __init__(
-        self,
-        project: Project,
-        state: PreviewState,
-        report: Callable[[str], None],
-        offer: Callable[[], dict[str, str]] = dict,
-    ) -> None:
+    def __init__(self, project: Project, state: PreviewState, report: Callable[[str], None]) -> None:
         self.project = project
         self.state = state
         self.report = report
-        self.offer = offer  # what to add to each build's environment (the standing fork server)
         self.wanted = threading.Event()
         self.stopping = threading.Event()
         self._guard = threading.Lock()  # a build is not started once stop() has begun
@@ -225,12 +216,7 @@ class Builder:
             self.report("building ...")
             # its own session: Ctrl+C reaches the preview, which stops the build with all it started
             self._proc = subprocess.Popen(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-                env={**os.environ, **self.offer()},
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
             )
         stdout, stderr = self._proc.communicate()
         code = self._proc.returncode
@@ -301,10 +287,7 @@ class Preview:
         host, bound = cast("tuple[str, int]", self.server.server_address[:2])
         self.url = f"http://{host}:{bound}/"
         self._address.write_text(self.url + "\n", encoding="utf-8")
-        # kernels forked from one server kept across builds (restarted when the code changes):
-        # a build then does not wait for a server of its own to import everything
-        self.forks = StandingForks(project.build_dir / FORKS_LOG)
-        self.builder = Builder(project, self.state, report, self.forks.offer)
+        self.builder = Builder(project, self.state, report)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._failure: str | None = None  # why a watcher stopped: the preview would no longer rebuild
@@ -353,7 +336,6 @@ class Preview:
         """Stop the watchers, any running build and the server; release the lock."""
         self._stop.set()
         self.builder.stop()
-        self.forks.close()
         if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
             self.server.shutdown()
         self.server.server_close()

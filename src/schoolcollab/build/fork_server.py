@@ -2,7 +2,7 @@
 
 A kernel started from nothing spends about a second importing IPython, zmq, pandas, matplotlib,
 statsmodels and this package, and each chapter a build executes paid that again. This server pays it
-once per build (or per preview): it imports all of that, listens on a Unix socket, and for every kernel the build asks
+once per build: it imports all of that, listens on a Unix socket, and for every kernel the build asks
 for (through :mod:`.fork_client`) forks a child that becomes an ordinary ipykernel for one chapter, with
 the client's arguments, environment, working directory and standard streams. Nothing is read, loaded
 or executed before the fork: each child starts as a new interpreter would after the same imports, with
@@ -13,8 +13,8 @@ no evidence loaded and no input recorded, and serves one chapter only.
 ``CODE`` is the digest of the package's code the caller expects (:func:`.kernel_forks.package_code`):
 a server that finds other code once its imports are done (the code was edited meanwhile) exits
 without serving. It is ready once ``SOCKET`` exists (bound under another name, then renamed, so it
-never exists half-ready), with the digest beside it in ``SOCKET.code``, and it exits when its standard
-input closes: its starter closes it when done, and the system closes it if the starter is killed.
+never exists half-ready), and it exits when its standard input closes: its starter closes it when
+done, and the system closes it if the starter is killed.
 A child exits with its kernel, or when its client's connection closes (the client was killed).
 """
 
@@ -31,7 +31,7 @@ import threading
 from typing import Any
 
 from .fork_client import SIZE, read_exactly
-from .kernel_forks import CODE_SUFFIX, package_code
+from .kernel_forks import package_code
 
 # What ipykernel would set in each kernel before matplotlib is imported: set first, so the imports
 # below choose the same backend a started kernel would. The backend's module itself is not imported
@@ -125,8 +125,6 @@ def serve_forks(address: str, code: str) -> None:
     binding = address + ".binding"
     listener.bind(binding)
     listener.listen(64)
-    with open(address + CODE_SUFFIX, "w", encoding="utf-8") as stamp:
-        stamp.write(code)
     os.rename(binding, address)  # ready: a client that sees the socket can connect
     events = selectors.DefaultSelector()
     events.register(listener, selectors.EVENT_READ)
@@ -155,9 +153,8 @@ def serve_forks(address: str, code: str) -> None:
             conn.sendall(SIZE.pack(pid))
         conn.close()
     listener.close()
-    for made in (address, address + CODE_SUFFIX):  # the folder is its starter's to remove
-        with contextlib.suppress(OSError):
-            os.unlink(made)
+    with contextlib.suppress(OSError):  # the folder is its starter's to remove
+        os.unlink(address)
 
 
 def main_checked(address: str, code: str) -> int:

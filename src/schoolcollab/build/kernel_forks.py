@@ -1,10 +1,9 @@
-"""Warm kernels: the fork server (:mod:`.fork_server`), the kernel manager that uses it, and who runs it.
+"""Warm kernels: the fork server (:mod:`.fork_server`) for one build, and the kernel manager that uses it.
 
 A build that executes two chapters or more runs a server of its own while its chapters execute
-(:func:`warm_kernels`), so the server's imports cost once instead of once per chapter. The preview keeps
-one server across its builds (:class:`StandingForks`) and hands it to each build; a build uses it only
-if the server imported the package's code as it is on disk now (the server records a digest of that
-code), so a chapter never runs code older than the build's own. Each kernel is still a process of its
+(:func:`warm_kernels`), so the server's imports cost once instead of once per chapter. The server is
+told the digest of the package's code it must import, and refuses to serve other code (edited while it
+started), so a chapter never runs code other than the build's. Each kernel is still a process of its
 own for one chapter only, with the environment the build gives it. A server that does not come up is
 said in the build's log, and kernels start the usual way.
 """
@@ -34,14 +33,12 @@ from .shared_evidence import SHARED_ENV
 
 CLIENT = Path(fork_client.__file__)
 PACKAGE = Path(__file__).resolve().parents[1]
-STANDING_ENV = "SCHOOLCOLLAB_STANDING_FORKS"  # the preview's server, offered to each of its builds
-PREFIX = "sc-forks-"  # each server's folder in the temporary directory: its socket, code digest, pid
+PREFIX = "sc-forks-"  # each server's folder in the temporary directory: its socket and pid
 PID_FILE = "server.pid"
-CODE_SUFFIX = ".code"  # beside the socket: the digest of the package code the server imported
 READY_SECONDS = 60  # the server's imports take a few seconds; a server slower than this is not used
 STOP_SECONDS = 10
 # a chapter's own settings, given to each kernel by the build; the server must start without them
-CHAPTER_ENV = (MANIFEST_ENV, PRINT_ENV, SHARED_ENV, HANDOFF_ENV, FORKS_ENV, STANDING_ENV)
+CHAPTER_ENV = (MANIFEST_ENV, PRINT_ENV, SHARED_ENV, HANDOFF_ENV, FORKS_ENV)
 
 
 class ForkedKernelManager(AsyncKernelManager):
@@ -57,15 +54,6 @@ class ForkedKernelManager(AsyncKernelManager):
 def package_code() -> str:
     """Digest of the package's code as it is on disk now (as the execution cache's token counts it)."""
     return digest([PACKAGE], PACKAGE.parent)
-
-
-def serves_current_code(address: str) -> bool:
-    """Whether a server listens at ``address`` with the package's code as it is now."""
-    try:
-        code = Path(address + CODE_SUFFIX).read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return os.path.exists(address) and code == package_code()
 
 
 @dataclass
@@ -154,49 +142,9 @@ def kernel_forks(log: IO[str]) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def warm_kernels(log: IO[str]) -> Iterator[dict[str, str]]:
-    """The fork server for this build's kernels: the preview's standing one if it runs the package's
-    code as it is now, else one of the build's own for as long as the block runs."""
-    standing = os.environ.get(STANDING_ENV, "")
-    if standing and serves_current_code(standing):
-        log.write(f"kernels forked from the preview's fork server ({standing})\n")
-        yield {FORKS_ENV: standing}
-        return
-    if standing:
-        log.write("the preview's fork server has other code than the package on disk: not used\n")
+    """A fork server for this build's kernels, for as long as the block runs, and a line in the log
+    saying which server they came from (none, when it did not come up)."""
     with kernel_forks(log) as env:
         if env:
             log.write(f"kernels forked from this build's fork server ({env[FORKS_ENV]})\n")
         yield env
-
-
-class StandingForks:
-    """A fork server kept across a preview's builds, started again when the package's code changes."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self._log: IO[str] | None = None
-        self._server: Server | None = None
-
-    def offer(self) -> dict[str, str]:
-        """What to add to a build's environment: the server if it is ready with the code as it is now
-        (the build checks that again). A server with older code is replaced; until the new one is
-        ready, builds start their own."""
-        code = package_code()
-        server = self._server
-        if server is not None and (server.process.poll() is not None or server.code != code):
-            self.close()
-            server = None
-        if server is None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = self.log_path.open("a", encoding="utf-8")
-            self._server = start_server(self._log)
-            return {}
-        return {STANDING_ENV: server.address} if server.ready() else {}
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
