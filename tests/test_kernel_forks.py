@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -19,26 +14,13 @@ import pytest
 from nbclient import NotebookClient
 
 from schoolcollab.build.fork_client import FORKS_ENV
-from schoolcollab.build.kernel_forks import (
-    PID_FILE,
-    PREFIX,
-    ForkedKernelManager,
-    kernel_forks,
-    sweep_stale,
-)
+from schoolcollab.build.kernel_forks import ForkedKernelManager, kernel_forks
 
 PROBE = (
     "import os, sys\n"
     "print(os.getcwd(), os.environ.get('SC_PROBE'), 'schoolcollab' in sys.modules, os.environ.get('MPLBACKEND'))"
 )
 FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"
-
-
-@pytest.fixture(scope="module")
-def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One fork server for the tests that only use it (each test that stops one starts its own)."""
-    with (tmp_path_factory.mktemp("forks") / "build.log").open("w") as log, kernel_forks(log) as env:
-        yield env
 
 
 def _run(cells: list[str], cwd: Path, env: dict[str, str], forked: bool) -> nbformat.NotebookNode:
@@ -53,10 +35,11 @@ def _printed(nb: nbformat.NotebookNode, index: int) -> list[str]:
     return nb.cells[index].outputs[0]["text"].split()
 
 
-def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path, forks: dict[str, str]) -> None:
-    assert set(forks) == {FORKS_ENV}
-    forked = _run([PROBE, FIGURE], tmp_path, {**forks, "SC_PROBE": "chapter-1"}, forked=True)
-    again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
+def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path) -> None:
+    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
+        assert set(forks) == {FORKS_ENV}
+        forked = _run([PROBE, FIGURE], tmp_path, {**forks, "SC_PROBE": "chapter-1"}, forked=True)
+        again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
     started = _run([PROBE, FIGURE], tmp_path, {"SC_PROBE": "chapter-1"}, forked=False)
     # the same working directory, the environment given to that kernel, the same plotting backend...
     cwd, probe, warm, backend = _printed(forked, 0)
@@ -122,86 +105,3 @@ def test_a_killed_client_takes_its_kernel_with_it_and_the_server_stops_with_the_
         import socket
 
         socket.socket(socket.AF_UNIX).connect(forks[FORKS_ENV])
-
-
-STAND_IN = """
-import asyncio, os, sys, time
-from schoolcollab.build.kernel_forks import ForkedKernelManager
-
-async def start():
-    km = ForkedKernelManager()
-    await km.start_kernel(env=dict(os.environ))
-    kc = km.client()
-    kc.start_channels()
-    await kc.wait_for_ready(timeout=60)
-    said = []
-    await kc.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=said.append)
-    kernel = next(m["content"]["text"].strip() for m in said if m["msg_type"] == "stream")
-    print(km.provisioner.process.pid, kernel, flush=True)
-
-asyncio.run(start())
-time.sleep(600)
-"""
-
-
-def test_a_killed_build_takes_its_forked_kernels_with_it(forks: dict[str, str]) -> None:
-    """A build killed outright cannot shut its kernels down: each client sees its parent gone and exits,
-    and its kernel with it."""
-    # the server outlives the build here, as the preview's does
-    build = subprocess.Popen(
-        [sys.executable, "-c", STAND_IN], env={**os.environ, **forks}, stdout=subprocess.PIPE, text=True
-    )
-    assert build.stdout is not None
-    client, kernel = (int(pid) for pid in build.stdout.readline().split())
-    assert _alive(client) and _alive(kernel)
-    build.kill()
-    build.wait()
-    deadline = time.monotonic() + 15
-    while (_alive(client) or _alive(kernel)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(kernel), "the forked kernel outlived the killed build"
-    assert not _alive(client), "the kernel's client outlived the killed build"
-
-
-def test_the_folders_of_servers_that_are_gone_are_swept_and_live_ones_kept() -> None:
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    dead = Path(tempfile.mkdtemp(prefix=PREFIX))
-    (dead / PID_FILE).write_text(str(gone.pid))
-    (dead / "socket").write_text("")  # what a server killed outright leaves
-    live = Path(tempfile.mkdtemp(prefix=PREFIX))
-    (live / PID_FILE).write_text(str(os.getpid()))
-    starting = Path(tempfile.mkdtemp(prefix=PREFIX))  # no pid written yet: being started, so kept
-    try:
-        assert sweep_stale() >= 1
-        assert not dead.exists() and live.exists() and starting.exists()
-    finally:
-        for folder in (dead, live, starting):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_an_interrupt_reaches_the_forked_kernel(tmp_path: Path, forks: dict[str, str]) -> None:
-    """jupyter_client interrupts a kernel by signalling its process group: the client's, which passes the
-    signal on to the kernel it stands for."""
-
-    async def interrupted(env: dict[str, str]) -> dict:
-        km = ForkedKernelManager()
-        await km.start_kernel(env={**os.environ, **env}, cwd=str(tmp_path))
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
-            running = asyncio.ensure_future(kc.execute_interactive("import time; time.sleep(60)", timeout=90))
-            await asyncio.sleep(1.5)
-            await km.interrupt_kernel()
-            return await asyncio.wait_for(running, timeout=30)
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)
-
-    replies: list[dict] = []
-    worker = threading.Thread(target=lambda: replies.append(asyncio.run(interrupted(forks))))
-    worker.start()
-    worker.join(timeout=120)
-    assert replies, "the kernel did not answer"
-    assert replies[0]["content"]["status"] == "error" and replies[0]["content"]["ename"] == "KeyboardInterrupt"

@@ -5,8 +5,7 @@ in milliseconds) where it would start ``python -m ipykernel_launcher``; jupyter_
 would the kernel. It hands :mod:`.fork_server` its arguments, environment, working directory and its
 three standard streams, so the forked kernel reads and writes exactly where a started one would; then
 it waits. A signal it gets (an interrupt, a terminate) is passed on to the kernel; when the kernel
-exits, this process exits; when this process is killed, or the build that started it is, the kernel
-sees its connection close and exits.
+exits, this process exits; when this process is killed, the kernel sees its connection close and exits.
 
 If the server cannot be reached, this process becomes an ordinary kernel instead (``exec``): a chapter
 is never lost to the speed-up.
@@ -25,7 +24,6 @@ import sys
 FORKS_ENV = "SCHOOLCOLLAB_FORKS"  # the server's socket, set by the build in each kernel's environment
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 SIZE = struct.Struct("!Q")
-PARENT_POLL_SECONDS = 1.0  # how often the client looks whether the build that started it still runs
 
 
 def read_exactly(conn: socket.socket, n: int) -> bytes:
@@ -68,17 +66,10 @@ def run_client() -> int:
         _plain_kernel()
         return 1  # not reached: execv replaces this process
     _forward(pid)
-    parent = os.getppid()
-    conn.settimeout(PARENT_POLL_SECONDS)
     while True:
         try:
             if not conn.recv(4096):  # the kernel exited and its end of the connection closed
                 return 0
-        except TimeoutError:
-            # the build that started this kernel is gone (killed, so it could not shut it down):
-            # exiting closes the connection, and the kernel exits with it
-            if os.getppid() != parent:
-                return 1
         except InterruptedError:
             continue
 

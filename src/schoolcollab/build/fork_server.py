@@ -8,14 +8,12 @@ the client's arguments, environment, working directory and standard streams. Not
 or executed before the fork: each child starts as a new interpreter would after the same imports, with
 no evidence loaded and no input recorded, and serves one chapter only.
 
-    python -P -m schoolcollab.build.fork_server SOCKET CODE
+    python -P -m schoolcollab.build.fork_server SOCKET
 
-``CODE`` is the digest of the package's code the caller expects (:func:`.kernel_forks.package_code`):
-a server that finds other code once its imports are done (the code was edited meanwhile) exits
-without serving. It is ready once ``SOCKET`` exists (bound under another name, then renamed, so it
-never exists half-ready), and it exits when its standard input closes: its starter closes it when
-done, and the system closes it if the starter is killed.
-A child exits with its kernel, or when its client's connection closes (the client was killed).
+It is ready once ``SOCKET`` exists (bound under another name, then renamed, so it never exists
+half-ready), and it exits when its standard input closes: the build closes it when done, and the
+system closes it if the build is killed. A child exits with its kernel, or when its client's
+connection closes (the client was killed).
 """
 
 from __future__ import annotations
@@ -31,7 +29,6 @@ import threading
 from typing import Any
 
 from .fork_client import SIZE, read_exactly
-from .kernel_forks import package_code
 
 # What ipykernel would set in each kernel before matplotlib is imported: set first, so the imports
 # below choose the same backend a started kernel would. The backend's module itself is not imported
@@ -117,7 +114,7 @@ def _become_kernel(conn: socket.socket, request: dict[str, Any], fds: list[int])
         os._exit(code)  # never the server's own clean-up: the listening socket is not the child's
 
 
-def serve_forks(address: str, code: str) -> None:
+def serve_forks(address: str) -> None:
     """Fork a kernel for each connection to ``address`` until standard input closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops this server, by closing its input
@@ -153,19 +150,9 @@ def serve_forks(address: str, code: str) -> None:
             conn.sendall(SIZE.pack(pid))
         conn.close()
     listener.close()
-    with contextlib.suppress(OSError):  # the folder is its starter's to remove
-        os.unlink(address)
-
-
-def main_checked(address: str, code: str) -> int:
-    """Import, check that the code imported is ``code``, then serve; 3 if the code is not that."""
-    warm()
-    if package_code() != code:
-        print("fork server: the package's code changed while it was imported; not serving", file=sys.stderr)
-        return 3
-    serve_forks(address, code)
-    return 0
+    os.unlink(address)
 
 
 if __name__ == "__main__":
-    sys.exit(main_checked(sys.argv[1], sys.argv[2]))
+    warm()
+    serve_forks(sys.argv[1])

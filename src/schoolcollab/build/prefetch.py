@@ -44,7 +44,7 @@ from ..paths import Project
 from . import handoff
 from .fingerprint import STATE_DIR, add_refreshed, cache_token, pending_path, printable, record_execution
 from .fork_client import FORKS_ENV
-from .kernel_forks import ForkedKernelManager, warm_kernels
+from .kernel_forks import ForkedKernelManager, kernel_forks
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
 
@@ -341,7 +341,7 @@ def prefetch(
     sharing = share_in_background(project, shared_file) if len(todo) > 1 else None
     shared = {SHARED_ENV: str(shared_file)} if sharing else {}
     try:
-        warm: AbstractContextManager[dict[str, str]] = warm_kernels(log) if len(todo) > 1 else nullcontext({})
+        warm: AbstractContextManager[dict[str, str]] = kernel_forks(log) if len(todo) > 1 else nullcontext({})
         with warm as forks:
             asyncio.run(
                 _execute_all(
