@@ -13,8 +13,8 @@ the same run, because machines differ and other work on the machine makes absolu
   ``data/review/initiatives.csv``) under a running ``schoolcollab preview --port 0`` to the open appendix
   page in headless Chromium (Debian's, through Playwright, nothing downloaded) having reloaded by itself
   and showing the new year; measured for the first edit, made as soon as the page is open, and for a
-  second edit once that one is shown. Not measured, with
-  the reason printed, without Playwright or Chromium.
+  second edit once that one is shown. Not measured, with the reason printed, without Playwright or
+  Chromium.
 
 "First build" is a fresh copy with no ``_build`` at all; "cold build" is ``build --force`` after it:
 nothing cached, every chapter executes again, but the chapters' times from the first build are known,
@@ -142,8 +142,8 @@ def shown(year: str) -> str:
 
 def preview_latency(root: Path) -> tuple[float, float] | str:
     """Seconds from saving a one-record edit to the open preview page in Chromium showing the new value after
-    reloading by itself, for the first edit once the page is open and for a second edit after it (the
-    preview then warm); or why it is not measured (no preview command, no Playwright, no Chromium)."""
+    reloading by itself, for the first edit once the page is open and for a second edit after it is shown;
+    or why it is not measured (no preview command, no Playwright, no Chromium)."""
     probe = subprocess.run([CLI, "preview", "--help"], cwd=root, capture_output=True, text=True)
     if probe.returncode != 0:
         return "no preview command"
