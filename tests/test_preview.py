@@ -45,6 +45,17 @@ def wait_for(what: str, check: Callable[[], object], seconds: float, every: floa
     pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
+def _diagnose(pid: int) -> None:
+    """What a preview that did not stop was doing (temporary: for the fresh-clone runs)."""
+    ps = ["ps", "-eo", "pid,ppid,pgid,sid,stat,etime,args", "--forest"]
+    spy = Path(sys.executable).with_name("py-spy")
+    with open("/tmp/preview-hang.txt", "a", encoding="utf-8") as out:
+        out.write(Path(f"/proc/{pid}/status").read_text(encoding="utf-8"))
+        out.write(subprocess.run(ps, capture_output=True, text=True, check=False).stdout)
+        if spy.exists():
+            out.write(subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True).stdout)
+
+
 class Running:
     """A `schoolcollab preview --port 0` child process, the lines it printed, and its address."""
 
@@ -81,7 +92,11 @@ class Running:
     def interrupt(self) -> int:
         """Ctrl+C: the exit status, once it has stopped."""
         self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=60)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            _diagnose(self.proc.pid)
+            raise
 
     def close(self) -> None:
         if self.proc.poll() is None:

@@ -24,9 +24,10 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import nbformat
 from jupyter_cache import get_cache
@@ -42,6 +43,8 @@ from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
 from . import handoff
 from .fingerprint import STATE_DIR, add_refreshed, cache_token, pending_path, printable, record_execution
+from .fork_client import FORKS_ENV
+from .kernel_forks import ForkedKernelManager, kernel_forks
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
 
@@ -138,8 +141,10 @@ async def _execute(
         # "immediate": once every cell has run and its outputs are in, the kernel holds nothing more;
         # a graceful shutdown kept the chapter's slot idle for 0.3 s (0.1 s this way)
         running: list[int] = []  # the notebook index of the cell executing, for a timeout to name it
+        forked: dict[str, Any] = {"kernel_manager_class": ForkedKernelManager} if FORKS_ENV in (shared or {}) else {}
         client = NotebookClient(
             nb,
+            **forked,
             timeout=timeout,
             allow_errors=False,
             record_timing=False,
@@ -153,7 +158,7 @@ async def _execute(
             env = {
                 **os.environ,
                 MANIFEST_ENV: str(pending),
-                **(shared or {}),  # where the build's evidence base is (shared_evidence)
+                **(shared or {}),  # where the build's evidence base is (shared_evidence), the fork server
                 **({PRINT_ENV: "1"} if printable(chapter.token) else {}),
             }
             await client.async_execute(env=env, stdout=log, stderr=log)
@@ -330,16 +335,26 @@ def prefetch(
             if handoff_dir is not None and handed:
                 handoff.release(handoff_dir, chapter.docname)
 
-    # the evidence base, loaded once for every chapter, while the first kernels start (shared_evidence)
+    # the evidence base, loaded once for every chapter while the fork server imports (shared_evidence),
+    # and kernels forked warm from that server (kernel_forks): costs worth paying for two chapters or more
     shared_file = shared_path(state_dir)
     sharing = share_in_background(project, shared_file) if len(todo) > 1 else None
     shared = {SHARED_ENV: str(shared_file)} if sharing else {}
     try:
-        asyncio.run(
-            _execute_all(
-                todo, state_dir, timeout, min(len(todo), jobs or default_jobs()), log, store, on_progress, shared
+        warm: AbstractContextManager[dict[str, str]] = kernel_forks(log) if len(todo) > 1 else nullcontext({})
+        with warm as forks:
+            asyncio.run(
+                _execute_all(
+                    todo,
+                    state_dir,
+                    timeout,
+                    min(len(todo), jobs or default_jobs()),
+                    log,
+                    store,
+                    on_progress,
+                    {**shared, **forks},
+                )
             )
-        )
     finally:
         if sharing is not None:
             sharing.join()

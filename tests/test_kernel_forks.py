@@ -1,0 +1,107 @@
+"""Kernels forked warm from the build's fork server behave as started kernels do, and never outlive
+their client or the build."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from schoolcollab.build.fork_client import FORKS_ENV
+from schoolcollab.build.kernel_forks import ForkedKernelManager, kernel_forks
+
+PROBE = (
+    "import os, sys\n"
+    "print(os.getcwd(), os.environ.get('SC_PROBE'), 'schoolcollab' in sys.modules, os.environ.get('MPLBACKEND'))"
+)
+FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"
+
+
+def _run(cells: list[str], cwd: Path, env: dict[str, str], forked: bool) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    extra = {"kernel_manager_class": ForkedKernelManager} if forked else {}
+    client = NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(cwd)}}, **extra)
+    client.execute(env={**os.environ, **env})
+    return client.nb
+
+
+def _printed(nb: nbformat.NotebookNode, index: int) -> list[str]:
+    return nb.cells[index].outputs[0]["text"].split()
+
+
+def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path) -> None:
+    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
+        assert set(forks) == {FORKS_ENV}
+        forked = _run([PROBE, FIGURE], tmp_path, {**forks, "SC_PROBE": "chapter-1"}, forked=True)
+        again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
+    started = _run([PROBE, FIGURE], tmp_path, {"SC_PROBE": "chapter-1"}, forked=False)
+    # the same working directory, the environment given to that kernel, the same plotting backend...
+    cwd, probe, warm, backend = _printed(forked, 0)
+    assert [cwd, probe, backend] == [str(tmp_path), "chapter-1", "module://matplotlib_inline.backend_inline"]
+    assert _printed(again, 0)[1] == "chapter-2"  # each kernel has its own environment
+    assert _printed(started, 0)[0:2] == [cwd, probe] and _printed(started, 0)[3] == backend
+    # ...the package already imported (the point of forking), where a started kernel has not
+    assert warm == "True" and _printed(started, 0)[2] == "False"
+    # and a figure comes out as the same kind of output
+    assert [o["output_type"] for o in forked.cells[1].outputs] == [o["output_type"] for o in started.cells[1].outputs]
+    assert set(forked.cells[1].outputs[0]["data"]) == set(started.cells[1].outputs[0]["data"]), (
+        forked.cells[1].outputs,
+        started.cells[1].outputs,
+    )
+    assert "image/png" in forked.cells[1].outputs[0]["data"]
+
+
+def test_without_a_server_the_client_starts_a_plain_kernel(tmp_path: Path) -> None:
+    nb = _run([PROBE], tmp_path, {FORKS_ENV: str(tmp_path / "no-socket"), "SC_PROBE": "alone"}, forked=True)
+    assert _printed(nb, 0)[1:3] == ["alone", "False"]  # ran, in a kernel started the usual way
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_killed_client_takes_its_kernel_with_it_and_the_server_stops_with_the_block(tmp_path: Path) -> None:
+    async def kernel_pid_then_kill(env: dict[str, str]) -> tuple[int, int]:
+        km = ForkedKernelManager()
+        await km.start_kernel(env={**os.environ, **env}, cwd=str(tmp_path))
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)
+        reply = await kc.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=seen.append)
+        assert reply["content"]["status"] == "ok"
+        kc.stop_channels()
+        client = km.provisioner.process.pid  # type: ignore[union-attr]
+        await km.shutdown_kernel(now=True)  # SIGKILL to the client: no goodbye reaches the kernel
+        return client, int(next(m["content"]["text"] for m in seen if m["msg_type"] == "stream"))
+
+    seen: list[dict] = []
+    with (tmp_path / "build.log").open("w") as log, kernel_forks(log) as forks:
+        # in a thread of its own: an earlier test may have left this thread's event loop running
+        pids: list[tuple[int, int]] = []
+        worker = threading.Thread(target=lambda: pids.append(asyncio.run(kernel_pid_then_kill(forks))))
+        worker.start()
+        worker.join(timeout=120)
+        assert pids, "the kernel did not start or answer"
+        client, kernel = pids[0]
+        assert kernel != client
+        deadline = time.monotonic() + 10
+        while _alive(kernel) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(kernel), "the forked kernel outlived its killed client"
+        folder = Path(forks[FORKS_ENV]).parent
+        assert Path(forks[FORKS_ENV]).exists()
+    assert not folder.exists()  # the server is stopped and its socket removed with the block
+    with pytest.raises(OSError):
+        import socket
+
+        socket.socket(socket.AF_UNIX).connect(forks[FORKS_ENV])
