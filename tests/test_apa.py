@@ -204,9 +204,19 @@ def test_a_work_without_a_title_says_so(listed) -> None:
     assert text(listed, "pearson2013") == "Pearson/RSA. (2013). [Title not known]."
 
 
+_FORMATTED: dict[int, tuple[BibliographyData, dict[str, object]]] = {}
+
+
+def _formatted(bib: BibliographyData) -> dict[str, object]:
+    """Every entry of ``bib`` formatted once per bibliography (the letters of a year depend on all of them)."""
+    if id(bib) not in _FORMATTED:  # the bibliography is kept with its entries, so its id is never reused
+        _FORMATTED[id(bib)] = (bib, {e.key: e for e in ApaStyle().format_entries(bib.entries.values())})
+    return _FORMATTED[id(bib)][1]
+
+
 def cite(bib, role: str, *keys: str, pre: str = "", post: str = "") -> str:
     """The text of a citation role, as sphinxcontrib-bibtex builds it (the links' targets aside)."""
-    formatted = {e.key: e for e in ApaStyle().format_entries(bib.entries.values())}
+    formatted = _formatted(bib)
     info = SphinxReferenceInfo(
         builder=None, fromdocname="", todocname="", citation_id="", title=None, pre_text=pre, post_text=post
     )

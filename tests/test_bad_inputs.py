@@ -6,7 +6,7 @@ problem printed as one ``  - file:line: field: message (expected ...) [code]`` l
 problems exactly those the case lists.
 
 Most cases run the check in-process (same function and same rendering as the CLI, much faster); cases with
-``cli: true`` run the real command as a subprocess.
+``cli: true`` run the real command as a subprocess, and are marked slow for that.
 """
 
 from __future__ import annotations
@@ -130,7 +130,13 @@ def run_check(root: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[i
     return 0, "0 problems"
 
 
-@pytest.mark.parametrize("folder", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
+def _case_param(folder: Path) -> Any:
+    """One case; those run through the real command start a process each, so they count as slow."""
+    through_cli = bool(yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8")).get("cli"))
+    return pytest.param(folder, id=folder.name, marks=[pytest.mark.slow] if through_cli else [])
+
+
+@pytest.mark.parametrize("folder", [_case_param(p) for p in CASE_DIRS])
 def test_bad_input_is_reported_not_crashed(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = read_case(folder)
     root = build_case(folder, case, tmp_path / "book")

@@ -48,6 +48,7 @@ def _sleep_cell(counter: Path) -> str:
     return f"\n```{{code-cell}} ipython3\n{code}\n```\n"
 
 
+@pytest.mark.slow  # starts a kernel
 def test_a_cell_past_the_timeout_is_named_with_its_line_and_the_setting(tmp_path: Path) -> None:
     path = tmp_path / "chapters" / "slow.md"
     path.parent.mkdir()

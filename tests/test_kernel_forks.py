@@ -20,6 +20,8 @@ PROBE = (
     "import os, sys\n"
     "print(os.getcwd(), os.environ.get('SC_PROBE'), 'schoolcollab' in sys.modules, os.environ.get('MPLBACKEND'))"
 )
+pytestmark = pytest.mark.slow  # every test starts kernels
+
 FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"
 
 

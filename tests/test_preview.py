@@ -218,6 +218,7 @@ def test_the_server_adds_the_script_only_to_the_html_it_sends(tmp_path: Path) ->
         server.server_close()
 
 
+@pytest.mark.slow  # starts two previews and a build
 def test_a_second_preview_refuses_and_ctrl_c_stops_a_running_build(tmp_path: Path, start_preview) -> None:
     project = copy_book(tmp_path / "book")
     first = start_preview(project.root)

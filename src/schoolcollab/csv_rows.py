@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
 from .errors import Problems, did_you_mean
 from .problem_codes import check_code
-from .validation import CODEBOOK_TERMS, describe, schema_errors
+from .validation import CODEBOOK_TERMS, Schema, describe
 
 _WHOLE = re.compile(r"^-?[0-9]+$")
 _BOOLEANS = {"true": True, "false": False}
@@ -108,7 +107,7 @@ def check_rows(
     Each schema error becomes one problem with the row's line and the column as its field; a column's
     ``x-problem`` words it, :func:`~schoolcollab.validation.describe` otherwise.
     """
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = Schema(schema)
     props = schema.get("properties", {})
     ragged = [int(line) for line in frame.attrs.get("ragged", [])]
     checked = CheckedRows(bad_lines=set(ragged), ragged=ragged)
@@ -120,7 +119,7 @@ def check_rows(
         row = typed_row(raw, schema)
         checked.rows[line] = row
         reported: set[str] = set()  # one problem per column, however many of its rules fail
-        for err in schema_errors(validator, row):
+        for err in validator.errors(row):
             column = str(err.absolute_path[0]) if err.absolute_path else ""
             own = _worded(props.get(column, {}), raw.get(column, "")) if column else None
             if own is not None:

@@ -16,12 +16,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .errors import Problems
 from .inputs import list_dir
 from .paths import Project
-from .validation import describe, error_line, schema_errors
+from .validation import Schema, describe, error_line
 from .yamlio import line_of, load_yaml
 
 NR = "not_reported"
@@ -139,12 +137,12 @@ def load_searches(project: Project, problems: Problems) -> dict[str, dict[str, A
     out: dict[str, dict[str, Any]] = {}
     if not folder.is_dir():
         return out
-    validator = jsonschema.Draft202012Validator(search_schema())
+    validator = Schema(search_schema())
     for path in list_dir(folder, "*.yaml"):
         raw = load_yaml(path, problems)
         if raw is None:
             continue
-        errors = schema_errors(validator, raw)
+        errors = validator.errors(raw)
         for err in errors:
             field, message, expected, code = describe(err)
             problems.add(path, message, field=field, line=error_line(path, err), expected=expected, code=code)

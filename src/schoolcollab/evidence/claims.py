@@ -6,11 +6,10 @@ from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
 from ..errors import Problems, did_you_mean
-from ..validation import describe, error_line, schema_errors
+from ..validation import Schema, describe, error_line
 from ..yamlio import line_of, load_yaml
 from .codebook import Codebook
 
@@ -22,8 +21,7 @@ def load_claims(path: Path, codebook: Codebook, bib_keys: Set[str], problems: Pr
     raw = load_yaml(path, problems)
     if raw is None:
         return []
-    validator = jsonschema.Draft202012Validator(codebook.claims_schema())
-    errors = schema_errors(validator, raw)
+    errors = Schema(codebook.claims_schema()).errors(raw)
     for err in errors:
         field, message, expected, code = describe(err)
         problems.add(path, message, field=field, line=error_line(path, err), expected=expected, code=code)

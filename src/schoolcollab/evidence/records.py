@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import jsonschema_rs
 import pandas as pd
 
 from ..errors import Problems, did_you_mean
-from ..validation import _at, _dotted, describe, error_line, schema_errors
+from ..validation import Schema, _at, _dotted, describe, error_line
 from ..yamlio import line_of, load_yaml
 from .codebook import Codebook
 
@@ -27,28 +25,19 @@ class SourceTables:
 
 
 class RecordValidator:
-    """Validates records against the codebook schema.
-
-    The Rust validator answers valid/invalid for a record in microseconds; only an invalid record is
-    re-validated by the pure-Python one, whose errors carry the paths we turn into messages.
-    """
+    """Validates records against the codebook schema, wording a misplaced factor by the list it is in."""
 
     def __init__(self, schema: dict[str, Any], codebook: Codebook | None = None):
-        self._fast = jsonschema_rs.validator_for(schema)
-        self._full = jsonschema.Draft202012Validator(schema)
+        self._schema = Schema(schema)
         # term -> its vocabulary and theme ('barriers (theme challenges)'); theme -> the lists its factor is from
         self._factor_terms = codebook.factor_terms() if codebook is not None else {}
         self._factor_lists = codebook.factor_lists() if codebook is not None else {}
 
     def problems(self, path: Path, record: Any, problems: Problems) -> bool:
         """Add every schema problem of ``record`` to ``problems``; True if it is valid."""
-        try:
-            if self._fast.is_valid(record):
-                return True
-        except (ValueError, TypeError, OverflowError):  # a value JSON has no type for: the full validator says which
-            pass
+        errors = self._schema.errors(record)
         seen = set()  # a rule the schema states twice (a domain's terms) is reported once
-        for err in schema_errors(self._full, record):
+        for err in errors:
             field, message, expected, code = describe(err)
             if (tuple(map(str, err.absolute_path)), message) in seen:
                 continue
@@ -67,7 +56,7 @@ class RecordValidator:
                 expected=expected,
                 code="vocab.factor_of_other_theme" if elsewhere else code,
             )
-        return False
+        return not errors
 
     def _factor_elsewhere(self, term: str, finding: Any) -> str:
         """A factor that is a term of another list: which list it is in (and its theme), and which list the

@@ -9,14 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
 from ..csv_rows import check_rows, worded
 from ..errors import Problems, short
 from ..inputs import read_csv
 from ..review import TEXT_SCHEMA, load_yaml_document
-from ..validation import report_errors, schema_errors
+from ..validation import Schema, report_errors
 from ..yamlio import line_of, load_yaml
 
 PARTNERSHIP_TYPES = ("I", "II", "III")
@@ -163,7 +162,7 @@ def load_processes(path: Path, partnerships: pd.DataFrame, problems: Problems) -
     data = load_yaml(path, problems)
     if data is None:
         return pd.DataFrame(columns=columns)
-    errors = report_errors(path, schema_errors(jsonschema.Draft202012Validator(PROCESS_SCHEMA), data), problems)
+    errors = report_errors(path, Schema(PROCESS_SCHEMA).errors(data), problems)
     if errors and not isinstance(data, list):
         return pd.DataFrame(columns=columns)
     # cross-check the items the schema accepted, so one run reports both kinds of problem
