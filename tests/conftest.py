@@ -35,6 +35,16 @@ def real() -> Project:
     return Project(ROOT)
 
 
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """A copy of the book's data, bibliography, configuration and package, without its chapters."""
+    for part in ("data", "src/schoolcollab"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("references.bib", "_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return Project(tmp_path)
+
+
 # What an author could paste into the evidence: HTML that would run, MyST that would be parsed, every
 # LaTeX special, a maths dollar and accents. The hostile build (HTML and PDF) must show it as text.
 HOSTILE = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,7 @@ from schoolcollab.build.fingerprint import (
 )
 from schoolcollab.paths import Project
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = "chapters/appendix-glossary"
-
-
-@pytest.fixture()
-def project(tmp_path: Path) -> Project:
-    for part in ("data", "src/schoolcollab"):
-        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("references.bib", "_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    return Project(tmp_path)
 
 
 def executed(project: Project, state: Path, token: str, reads: list[Path]) -> None:
@@ -171,8 +160,9 @@ def chapter(title: str, code: str) -> str:
 
 @pytest.mark.slow
 def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(tmp_path: Path) -> None:
-    """Two chapters load the evidence base: one shows the claims, one counts positive findings. Changing
-    a finding's direction re-executes the second (its page shows the new count) and not the first."""
+    """Three chapters load the evidence base: one shows the claims, one counts positive findings, one draws
+    the conditions for success (a figure from counts of sources, which a finding's direction leaves as they
+    are). Changing a finding's direction re-executes the second (its page shows the new count) only."""
     import subprocess
     import sys
 
@@ -182,7 +172,8 @@ def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(
     for page in book.chapters.glob("*.md"):
         page.unlink()
     (book.root / "_toc.yml").write_text(
-        "format: jb-book\nroot: chapters/index\nchapters:\n  - file: chapters/claims\n  - file: chapters/counts\n",
+        "format: jb-book\nroot: chapters/index\nchapters:\n  - file: chapters/claims\n  - file: chapters/counts\n"
+        "  - file: chapters/factors\n",
         encoding="utf-8",
     )
     (book.chapters / "index.md").write_text("# Mini book\n\nTwo chapters.\n", encoding="utf-8")
@@ -194,6 +185,9 @@ def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(
             "Counts", "print(f\"positive findings: {(sc.evidence_base().findings.direction == 'positive').sum()}\")"
         ),
         encoding="utf-8",
+    )
+    (book.chapters / "factors.md").write_text(
+        chapter("Factors", 'sc.present.factor_figure(sc.evidence_base(), "conditions")'), encoding="utf-8"
     )
     cli = str(Path(sys.executable).with_name("schoolcollab"))
 
@@ -207,7 +201,8 @@ def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(
         return int(html.split(f"{what}: ", 1)[1].split("<", 1)[0].split()[0])
 
     first = build()
-    assert "(2 chapter(s) executed)" in first, first
+    assert "(3 chapter(s) executed)" in first, first
+    assert "<img" in (book.build_dir / "html" / "chapters" / "factors.html").read_text(encoding="utf-8")
     before, claims = shown("counts", "positive findings"), shown("claims", "claims")
     set_direction(book, "ainscow2006collaboration", "positive", "mixed")
     again = build()

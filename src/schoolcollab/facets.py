@@ -75,6 +75,8 @@ def _canon(obj: Any) -> Any:
         return ["missing", repr(obj)]
     if isinstance(obj, pd.Timestamp):
         return ["timestamp", obj.isoformat()]
+    if type(obj).__module__.startswith("IPython.") and hasattr(obj, "data"):  # Markdown, HTML: their text
+        return ["display", type(obj).__qualname__, _canon(obj.data), _canon(getattr(obj, "metadata", None))]
     raise Unstable(f"no canonical form for a {type(obj).__qualname__}")
 
 

@@ -29,6 +29,9 @@ FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chap
 _recorded: set[str] = set()
 _via: list[str] = []
 _facets: set[str] = set()
+# While a tracked call runs (schoolcollab.call_facets), the facets it uses are held here, not written:
+# if its result has a digest, that digest stands for all of them; if not, they are written after all.
+_frames: list[dict[str, Any]] = []
 
 
 def _write(line: str) -> None:
@@ -74,7 +77,7 @@ def capture() -> Iterator[list[str]]:
         os.environ[MANIFEST_ENV] = str(manifest)
         try:
             yield found
-            found.extend(manifest.read_text(encoding="utf-8").split())
+            found.extend(manifest.read_text(encoding="utf-8").splitlines())
         finally:
             _recorded, _facets = saved[0], saved[1]
             if saved[2] is None:
@@ -83,14 +86,60 @@ def capture() -> Iterator[list[str]]:
                 os.environ[MANIFEST_ENV] = saved[2]
 
 
+def recording() -> bool:
+    """Whether this process is a chapter's kernel in a build (its reads are being recorded)."""
+    return bool(os.environ.get(MANIFEST_ENV))
+
+
 def record_facet(name: str, value: Any) -> None:
     """Note that the current chapter used field ``name`` of the evidence base, with a digest of its value."""
-    if name in _facets or not os.environ.get(MANIFEST_ENV):
+    if not recording():
+        return
+    if _frames:  # digested only if the call's own result has no digest (see call_facets)
+        _frames[-1].setdefault(name, value)
+        return
+    if name in _facets:
         return
     _facets.add(name)
     from .facets import digest_value
 
     _write(f"{FACET}{name}:{digest_value(value)}")
+
+
+def record_digest(name: str, digest: str) -> None:
+    """Note a facet whose digest is already known: a tracked call and its result's digest."""
+    if not recording():
+        return
+    if _frames:
+        _frames[-1][name] = Digested(digest)
+    elif name not in _facets:
+        _facets.add(name)
+        _write(f"{FACET}{name}:{digest}")
+
+
+class Digested(str):
+    """A facet's digest held in a frame, as opposed to a value still to be digested."""
+
+
+@contextmanager
+def held_facets() -> Iterator[dict[str, Any]]:
+    """Hold the facets used in this block in the dict it yields, for the caller to keep or drop
+    (:func:`release_facets`); they are not written unless released."""
+    frame: dict[str, Any] = {}
+    _frames.append(frame)
+    try:
+        yield frame
+    finally:
+        _frames.pop()
+
+
+def release_facets(frame: dict[str, Any]) -> None:
+    """Record the facets held in ``frame`` as if they had been used outside it."""
+    for name, value in frame.items():
+        if isinstance(value, Digested):
+            record_digest(name, str(value))
+        else:
+            record_facet(name, value)
 
 
 def read_text(path: Path) -> str:

@@ -147,6 +147,7 @@ _evidence_cache: dict[tuple[str, str], Any] = {}
 def current_facets(project: Project) -> Any:
     """A function giving the digest of a facet of the evidence base as the files are now (loaded once
     per state of the inputs); None when the evidence base does not load (the chapter must run and say why)."""
+    from ..call_facets import call_again, is_call
     from ..errors import Problems
     from ..facets import digest_value, facet_value
     from ..load import collect_evidence
@@ -167,6 +168,9 @@ def current_facets(project: Project) -> Any:
 
     def facet(name: str) -> str:
         if name not in digests:
+            if is_call(name):  # a package function the chapter called: call it again on the files as now
+                digests[name] = call_again(name, ev, str(project.root))
+                return digests[name]
             try:
                 digests[name] = digest_value(facet_value(ev, name))
             except AttributeError:
@@ -184,7 +188,8 @@ def printable(token: str) -> bool:
 def record_execution(project: Project, state_dir: Path, docname: str, token: str) -> None:
     """After a chapter executed: keep what it read, their fingerprint now, and the token it ran under."""
     pending = pending_path(state_dir, docname)
-    lines = set(pending.read_text(encoding="utf-8").split()) if pending.is_file() else set()
+    # one line per record: a path (or a call's arguments) may hold spaces
+    lines = set(pending.read_text(encoding="utf-8").splitlines()) if pending.is_file() else set()
     facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
     root = project.root.resolve()  # the kernel records resolved paths
     via = {_book_relative(root, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..bib import short_citation
+from ..call_facets import drawn_from
 from ..evidence import synthesis as syn
 from ..load import Evidence
 
@@ -20,12 +21,13 @@ from .book_table import BookTable, table
 from .confidence_views import components_markdown
 from .style import DIRECTION_COLOURS, PALETTE, SEQUENTIAL, label_cells, markdown_text, theme
 
+# Each figure is drawn from a frame computed by a function of the evidence base (``*_data``), so a build
+# records the figure's dependency as that frame's digest (schoolcollab.call_facets): an edit that leaves
+# the numbers it draws unchanged does not execute its chapter again.
 
-def gap_map_figure(ev: Evidence) -> Figure:
-    """Theme × collaboration family heat map of source counts, with the count in every cell."""
-    import seaborn as sns  # only this figure needs it; see style.theme
 
-    plt = theme()
+def gap_map_data_frame(ev: Evidence) -> pd.DataFrame:
+    """Source counts by theme (rows) and collaboration family (columns), labelled, empty families left out."""
     matrix = syn.evidence_matrix(ev.tables, ev.codebook)
     grid = syn.matrix_wide(matrix, "sources")
     grid = grid.loc[:, grid.sum(axis=0) > 0]
@@ -39,6 +41,19 @@ def gap_map_figure(ev: Evidence) -> Figure:
         )
         for f in grid.columns
     ]
+    return grid
+
+
+@drawn_from(gap_map_data_frame)
+def gap_map_figure(grid: pd.DataFrame) -> Figure:
+    """Theme × collaboration family heat map of source counts, with the count in every cell."""
+    return draw_gap_map(grid)
+
+
+def draw_gap_map(grid: pd.DataFrame) -> Figure:
+    import seaborn as sns  # only this figure needs it; see style.theme
+
+    plt = theme()
     fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(grid) + 2.6))
     sns.heatmap(
         grid, cmap=SEQUENTIAL, cbar_kws={"label": "sources", "shrink": 0.6}, linewidths=0.5, linecolor="white", ax=ax
@@ -52,13 +67,19 @@ def gap_map_figure(ev: Evidence) -> Figure:
     return fig
 
 
-def factor_figure(ev: Evidence, kind: str, top: int = 12) -> Figure:
-    """Horizontal bars: how many sources report each condition for success or barrier."""
-    plt = theme()
+def factor_data(ev: Evidence, kind: str, top: int = 12) -> dict[str, Any]:
+    """The ``top`` conditions for success or barriers most often reported, fewest first (as drawn)."""
     freq = syn.factor_frequency(ev.tables, ev.codebook, kind)
-    freq = freq[freq["sources"] > 0].head(top).iloc[::-1]
+    return {"kind": kind, "freq": freq[freq["sources"] > 0].head(top).iloc[::-1]}
+
+
+@drawn_from(factor_data)
+def factor_figure(data: dict[str, Any]) -> Figure:
+    """Horizontal bars: how many sources report each condition for success or barrier."""
+    freq = data["freq"]
+    plt = theme()
     fig, ax = plt.subplots(figsize=(7, 0.38 * len(freq) + 1))
-    colour = PALETTE[2] if kind == "conditions" else PALETTE[3]
+    colour = PALETTE[2] if data["kind"] == "conditions" else PALETTE[3]
     ax.barh(freq["label"], freq["sources"], color=colour)
     for y, v in enumerate(freq["sources"]):
         ax.text(v + 0.1, y, str(v), va="center", fontsize=9)
@@ -68,18 +89,25 @@ def factor_figure(ev: Evidence, kind: str, top: int = 12) -> Figure:
     return fig
 
 
-def impact_figure(ev: Evidence) -> Figure:
-    """Stacked bars: sources reporting each outcome domain, split by direction of the finding."""
-    plt = theme()
+def impact_data(ev: Evidence) -> dict[str, Any]:
+    """Sources per outcome domain (rows, fewest first) and direction (columns), with the directions' labels."""
     impact = syn.impact_by_domain(ev.tables, ev.codebook)
     wide = impact.pivot_table(index="domain_label", columns="direction", values="sources", aggfunc="sum", fill_value=0)
     order = [d for d in ("positive", "mixed", "no_effect", "negative", "descriptive") if d in wide.columns]
     wide = wide[order]
     wide = wide.loc[wide.sum(axis=1).sort_values().index]
+    return {"wide": wide, "labels": {d: ev.codebook.label("directions", d) for d in order}}
+
+
+@drawn_from(impact_data)
+def impact_figure(data: dict[str, Any]) -> Figure:
+    """Stacked bars: sources reporting each outcome domain, split by direction of the finding."""
+    wide, labels = data["wide"], data["labels"]
+    plt = theme()
     fig, ax = plt.subplots(figsize=(7, 0.42 * len(wide) + 1.2))
     left = np.zeros(len(wide))
-    for d in order:
-        ax.barh(wide.index, wide[d], left=left, color=DIRECTION_COLOURS[d], label=ev.codebook.label("directions", d))
+    for d, label in labels.items():
+        ax.barh(wide.index, wide[d], left=left, color=DIRECTION_COLOURS[d], label=label)
         left += wide[d].to_numpy()
     ax.set_xlabel("number of sources")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -88,12 +116,20 @@ def impact_figure(ev: Evidence) -> Figure:
     return fig
 
 
-def profile_figure(ev: Evidence) -> Figure:
+def profile_data(ev: Evidence) -> dict[str, pd.DataFrame]:
+    """The three profiles the figure shows: designs, periods of publication, the eight countries most studied."""
+    return {
+        "designs": syn.design_profile(ev.tables, ev.codebook).sort_values("sources"),
+        "years": syn.year_profile(ev.tables),
+        "countries": syn.country_profile(ev.tables, ev.codebook).head(8).iloc[::-1],
+    }
+
+
+@drawn_from(profile_data)
+def profile_figure(data: dict[str, pd.DataFrame]) -> Figure:
     """Three panels: study designs, period of publication, countries studied."""
+    designs, years, countries = data["designs"], data["years"], data["countries"]
     plt = theme()
-    designs = syn.design_profile(ev.tables, ev.codebook).sort_values("sources")
-    years = syn.year_profile(ev.tables)
-    countries = syn.country_profile(ev.tables, ev.codebook).head(8).iloc[::-1]
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
     axes[0].barh(designs["label"], designs["sources"], color=PALETTE[0])
     axes[0].set_title("Design")

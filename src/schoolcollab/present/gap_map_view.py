@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..bib import short_citation
+from ..call_facets import drawn_from
 from ..evidence.gap_cells import gap_map_rows, map_families, map_themes
 from ..evidence.synthesis import UNSPECIFIED, WEAK_BELOW
 from ..load import Evidence
@@ -76,9 +77,9 @@ def gap_map_data(ev: Evidence) -> dict[str, Any]:
             "phase": _options(ev, "phases", used["phases"]),
             "direction": _options(ev, "directions", set(rows["direction"])),
         },
-        "labels": {
-            "design": {i: cb.label("designs", i) for i in used["design"]},
-            "direction": {i: cb.label("directions", i) for i in set(rows["direction"])},
+        "labels": {  # in codebook order, not a set's: the page is the same in every build
+            "design": {i: cb.label("designs", i) for i in cb.ids("designs") if i in used["design"]},
+            "direction": {i: cb.label("directions", i) for i in cb.ids("directions") if i in set(rows["direction"])},
         },
     }
 
@@ -133,8 +134,8 @@ LEGEND = (
 class InteractiveGapMap:
     """The map as one self-contained block of HTML (data, script and style inline, nothing fetched)."""
 
-    def __init__(self, ev: Evidence, figure: Figure | None = None) -> None:
-        self.data = gap_map_data(ev)
+    def __init__(self, data: dict[str, Any], figure: Figure | None = None) -> None:
+        self.data = data  # gap_map_data
         self.figure = figure
 
     def to_html(self) -> str:
@@ -173,6 +174,18 @@ class InteractiveGapMap:
 PRINT_MIMES = ("application/pdf", "image/png")
 
 
-def interactive_gap_map(ev: Evidence, figure: Figure | None = None) -> InteractiveGapMap:
-    """The gap map of the evidence base: interactive on the web; ``figure`` (the static map) in print."""
-    return InteractiveGapMap(ev, figure)
+def gap_map_page_data(ev: Evidence, static: bool = False) -> dict[str, Any]:
+    """What the interactive map shows and, with ``static``, the counts of the static map for print."""
+    from .evidence_views import gap_map_data_frame
+
+    return {"map": gap_map_data(ev), "static": gap_map_data_frame(ev) if static else None}
+
+
+@drawn_from(gap_map_page_data)
+def interactive_gap_map(data: dict[str, Any]) -> InteractiveGapMap:
+    """The gap map of the evidence base, ``interactive_gap_map(ev, static=False)``: interactive on the web;
+    with ``static``, the static heat map (:func:`~schoolcollab.present.evidence_views.gap_map_figure`)
+    stands for it in print."""
+    from .evidence_views import draw_gap_map
+
+    return InteractiveGapMap(data["map"], None if data["static"] is None else draw_gap_map(data["static"]))
