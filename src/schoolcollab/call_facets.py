@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .facets import digest_value
-from .inputs import held_facets, record_digest, recording, release_facets
+from .inputs import held_facets, record_facet_digest, recording, release_facets
 
 CALL = "call:"  # call:<module>:<function>:<arguments as JSON>, the name of a call's facet
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 _depth = 0  # calls inside a tracked call are part of it (their fields go to its frame)
 
 
@@ -80,20 +82,36 @@ def call_name(module: str, function: str, args: tuple[Any, ...], kwargs: dict[st
     return None if encoded is None else f"{CALL}{module}:{function}:{encoded}"
 
 
-def drawn_from(data: Callable[..., Any]) -> Callable[[Callable[[Any], R]], Callable[..., R]]:
+class Drawn(Protocol[R_co]):
+    """A function of the evidence base made by :func:`drawn_from`: ``draw(data(ev, ...))``."""
+
+    @property
+    def drawn_from(self) -> Callable[..., Any]: ...
+
+    @property
+    def draw(self) -> Callable[[Any], R_co]: ...
+
+    def __call__(self, ev: Any, *args: Any, **kwargs: Any) -> R_co: ...
+
+
+def drawn_from(data: Callable[..., Any]) -> Callable[[Callable[[Any], R]], Drawn[R]]:
     """Turn ``draw`` into ``f(ev, ...) = draw(data(ev, ...))``, tracked as the call of ``data``: a figure
     has no digest, but the numbers it draws have. ``data`` must be a module-level function (the build
     calls it again by name), and ``draw`` sees nothing of the evidence base but what ``data`` returns."""
 
-    def make(draw: Callable[[Any], R]) -> Callable[..., R]:
+    def make(draw: Callable[[Any], R]) -> Drawn[R]:
         def from_evidence(ev: Any, *args: Any, **kwargs: Any) -> R:
             return draw(data(ev, *args, **kwargs))
 
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(from_evidence, attribute, getattr(draw, attribute))
+        # called as data is: the evidence base and data's other parameters; returns what draw does
+        params = list(inspect.signature(data).parameters.values())
+        returns = inspect.signature(draw).return_annotation
+        from_evidence.__signature__ = inspect.Signature(params, return_annotation=returns)  # type: ignore[attr-defined]
         from_evidence.drawn_from = data  # type: ignore[attr-defined]
         from_evidence.draw = draw  # type: ignore[attr-defined]
-        return from_evidence
+        return from_evidence  # type: ignore[return-value]
 
     return make
 
@@ -128,7 +146,7 @@ def tracked(fn: F, module: str, name: str) -> F:
         if digest == "unstable":
             release_facets(used)
         else:
-            record_digest(facet, digest)  # type: ignore[arg-type]  # facet is set when digest is
+            record_facet_digest(facet, digest)  # type: ignore[arg-type]  # facet is set when digest is
         return fn.draw(result) if source is not None else result  # type: ignore[attr-defined]
 
     return call  # type: ignore[return-value]

@@ -106,7 +106,7 @@ def record_facet(name: str, value: Any) -> None:
     _write(f"{FACET}{name}:{digest_value(value)}")
 
 
-def record_digest(name: str, digest: str) -> None:
+def record_facet_digest(name: str, digest: str) -> None:
     """Note a facet whose digest is already known: a tracked call and its result's digest."""
     if not recording():
         return
@@ -137,7 +137,7 @@ def release_facets(frame: dict[str, Any]) -> None:
     """Record the facets held in ``frame`` as if they had been used outside it."""
     for name, value in frame.items():
         if isinstance(value, Digested):
-            record_digest(name, str(value))
+            record_facet_digest(name, str(value))
         else:
             record_facet(name, value)
 

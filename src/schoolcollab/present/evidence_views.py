@@ -47,10 +47,6 @@ def gap_map_data_frame(ev: Evidence) -> pd.DataFrame:
 @drawn_from(gap_map_data_frame)
 def gap_map_figure(grid: pd.DataFrame) -> Figure:
     """Theme × collaboration family heat map of source counts, with the count in every cell."""
-    return draw_gap_map(grid)
-
-
-def draw_gap_map(grid: pd.DataFrame) -> Figure:
     import seaborn as sns  # only this figure needs it; see style.theme
 
     plt = theme()

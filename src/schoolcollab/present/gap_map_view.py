@@ -186,6 +186,6 @@ def interactive_gap_map(data: dict[str, Any]) -> InteractiveGapMap:
     """The gap map of the evidence base, ``interactive_gap_map(ev, static=False)``: interactive on the web;
     with ``static``, the static heat map (:func:`~schoolcollab.present.evidence_views.gap_map_figure`)
     stands for it in print."""
-    from .evidence_views import draw_gap_map
+    from .evidence_views import gap_map_figure
 
-    return InteractiveGapMap(data["map"], None if data["static"] is None else draw_gap_map(data["static"]))
+    return InteractiveGapMap(data["map"], None if data["static"] is None else gap_map_figure.draw(data["static"]))
