@@ -4,9 +4,6 @@ unchanged leaves the chapter as it is, and one that changes it (or makes it fail
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
@@ -148,32 +145,3 @@ def test_arguments_come_back_as_the_same_values_and_types(args: tuple) -> None:
 @pytest.mark.parametrize("arg", [Pair(1, 2), np.int64(3), float("nan"), {1: "a"}, object(), {"a": [object()]}])
 def test_an_argument_with_no_exact_form_is_not_recorded_as_a_call(arg: object) -> None:
     assert _arguments((arg,), {}) is None
-
-
-def test_calls_give_the_same_digest_in_every_process(project: Project) -> None:
-    """A chapter's kernel records a call's digest and the build, another process, makes the call again."""
-    names = [
-        call_name("schoolcollab.present", "claim_box", ("pupil-impact-limited-mixed",), {}),
-        call_name("schoolcollab.present", "summary_markdown", (), {}),
-        call_name("schoolcollab.present", "sources_explorer", (), {}),
-        call_name("schoolcollab.present.gap_map_view", "gap_map_page_data", (), {"static": True}),
-        call_name("schoolcollab.present.evidence_views", "impact_data", (), {}),
-        call_name("schoolcollab", "prisma_flow", (), {}),
-    ]
-    code = (
-        "import sys, json; from pathlib import Path; import schoolcollab as sc;"
-        "from schoolcollab.call_facets import call_again;"
-        "ev = sc.evidence_base(Path(sys.argv[1]));"
-        "print(json.dumps([call_again(n, ev, sys.argv[1]) for n in json.loads(sys.argv[2])]))"
-    )
-    seen = [
-        subprocess.run(
-            [sys.executable, "-c", code, str(project.root), json.dumps(names)],
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in ("1", "2")
-    ]
-    assert seen[0] == seen[1] and "unstable" not in seen[0]

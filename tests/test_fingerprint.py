@@ -126,25 +126,42 @@ def test_a_chapter_reruns_when_its_direct_inputs_change_or_the_evidence_no_longe
 
 
 def test_facet_digests_are_the_same_in_every_process(project: Project) -> None:
+    """A chapter's kernel records digests and the build, another process, computes them again: of every
+    field, and of calls (schoolcollab.call_facets) whose results hold tables, text, dicts and figures' data."""
+    import json
+    import os
     import subprocess
     import sys
 
+    from schoolcollab.call_facets import call_name
+    from schoolcollab.facets import FACETS
+
+    calls = [
+        ("schoolcollab.present", "claim_box", ("pupil-impact-limited-mixed",), {}),
+        ("schoolcollab.present", "summary_markdown", (), {}),
+        ("schoolcollab.present", "sources_explorer", (), {}),
+        ("schoolcollab.present.gap_map_view", "gap_map_page_data", (), {"static": True}),
+        ("schoolcollab.present.evidence_views", "impact_data", (), {}),
+        ("schoolcollab", "prisma_flow", (), {}),
+    ]
+    names = [*FACETS, *(call_name(*call) for call in calls)]
     code = (
-        "import sys; from pathlib import Path; from schoolcollab.paths import Project;"
-        "from schoolcollab.build.fingerprint import current_facets; from schoolcollab.facets import FACETS;"
-        "f = current_facets(Project(Path(sys.argv[1]))); print(*(f(n) for n in FACETS))"
+        "import sys, json; from pathlib import Path; from schoolcollab.paths import Project;"
+        "from schoolcollab.build.fingerprint import current_facets;"
+        "f = current_facets(Project(Path(sys.argv[1]))); print(json.dumps([f(n) for n in json.loads(sys.argv[2])]))"
     )
-    seen = {
+    seen = [
         subprocess.run(
-            [sys.executable, "-c", code, str(project.root)],
-            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            [sys.executable, "-c", code, str(project.root), json.dumps(names)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
             check=True,
         ).stdout
         for seed in ("1", "2")
-    }
-    assert len(seen) == 1 and "unstable" not in seen.pop()
+    ]
+    assert seen[0] == seen[1] and "unstable" not in seen[0]
+    assert len(set(json.loads(seen[0]))) == len(names)
 
 
 FRONT = (
