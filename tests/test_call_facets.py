@@ -4,6 +4,8 @@ unchanged leaves the chapter as it is, and one that changes it (or makes it fail
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
@@ -145,3 +147,69 @@ def test_arguments_come_back_as_the_same_values_and_types(args: tuple) -> None:
 @pytest.mark.parametrize("arg", [Pair(1, 2), np.int64(3), float("nan"), {1: "a"}, object(), {"a": [object()]}])
 def test_an_argument_with_no_exact_form_is_not_recorded_as_a_call(arg: object) -> None:
     assert _arguments((arg,), {}) is None
+
+
+@pytest.mark.slow
+def test_after_an_edit_the_book_built_again_is_the_book_built_from_scratch(built_copy: Project) -> None:
+    """The guarantee behind every shortcut: after edits, the pages of the incremental build (some chapters
+    kept, some executed) read exactly as those of a build that executes every chapter. The provenance page
+    is left out: it shows when and how fast each chapter executed."""
+    import re
+
+    cli = str(Path(sys.executable).with_name("schoolcollab"))
+
+    def build(*flags: str) -> tuple[dict[str, str], str]:
+        done = subprocess.run([cli, "build", *flags], cwd=built_copy.root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        site = built_copy.build_dir / "html" / "chapters"
+        return {
+            page.name: re.sub(r"\?v=[0-9a-f]+", "", page.read_text(encoding="utf-8"))  # Sphinx's cache-busting
+            for page in sorted(site.glob("*.html"))
+            if page.name != "provenance.html"
+        }, done.stdout
+
+    set_direction(built_copy, "ainscow2006collaboration", "positive", "mixed")  # a finding: its counts
+    claims = built_copy.claims  # and a claim's wording: one box on one page
+    text = claims.read_text(encoding="utf-8")
+    old = "statement: Few studies test whether collaboration raises pupils' outcomes directly"
+    assert old in text
+    claims.write_text(text.replace(old, old.replace("Few studies", "Only a few studies"), 1), encoding="utf-8")
+
+    incremental, log = build()
+    executed = int(re.search(r"\((\d+) chapter\(s\) executed\)", log).group(1))  # type: ignore[union-attr]
+    assert 0 < executed < len(incremental) - 4, log  # most chapters kept: the comparison below means something
+    assert "Only a few studies" in incremental["impact.html"]
+    scratch, _ = build("--force")
+    assert scratch.keys() == incremental.keys()
+    assert [name for name in scratch if scratch[name] != incremental[name]] == []
+
+
+def test_a_chapter_that_shows_the_edition_depends_on_which_edition_not_on_every_file(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status (an edition, or a draft after one) is found by hashing every data file; a chapter that
+    shows it runs again when the status changes, not at every edit that leaves it a draft."""
+    import yaml
+
+    from schoolcollab.editions import STATUS_FACET, evidence_fingerprint
+
+    record = project.sources / "ainscow2006collaboration.yaml"
+    before = record.read_text(encoding="utf-8")
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")
+    matching = evidence_fingerprint(project)  # of the data as they will be after the second edit
+    record.write_text(before, encoding="utf-8")
+    editions = project.data / "editions" / "editions.yaml"
+    listed = yaml.safe_load(editions.read_text(encoding="utf-8"))
+    listed["editions"][-1]["fingerprint"] = matching
+    editions.write_text(yaml.safe_dump(listed, sort_keys=False), encoding="utf-8")
+
+    state = tmp_path / "state"
+    state.mkdir()
+    run_chapter(project, state, "status", monkeypatch, lambda sc, ev: sc.edition_status(project.root))
+    token = read_state(state, "status").token  # type: ignore[union-attr]
+    assert STATUS_FACET in facets_of(state, "status")
+    set_direction(project, "ainscow2006collaboration", "positive", "no_effect")  # still a draft
+    assert cache_token(project, state, "status") == (token, False)
+    record.write_text(before, encoding="utf-8")
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")  # now the last edition itself
+    assert cache_token(project, state, "status")[1]

@@ -20,7 +20,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from .errors import Problems
-from .inputs import read_text, record
+from .inputs import loading_evidence, read_text, record, record_facet
 from .paths import Project
 from .yamlio import load_yaml, write_atomic
 
@@ -188,10 +188,19 @@ class Status:
         return f"Draft of the edition after {self.last.name}" if self.draft else f"Edition {self.last.name}"
 
 
+STATUS_FACET = "edition_status"
+
+
 def status(project: Project) -> Status:
+    """Which edition the book is. A chapter that asks depends on the answer, recorded as a facet, not on
+    the bytes of every data file hashed to find it: an edit that leaves the book a draft leaves it as it is."""
     known = list_editions(project)
     last = known[-1] if known else None
-    return Status(last, last is None or last.fingerprint != evidence_fingerprint(project))
+    with loading_evidence():
+        fingerprint = evidence_fingerprint(project)
+    found = Status(last, last is None or last.fingerprint != fingerprint)
+    record_facet(STATUS_FACET, found)
+    return found
 
 
 def baseline(project: Project) -> Edition | None:

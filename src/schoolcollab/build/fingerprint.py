@@ -148,6 +148,7 @@ def current_facets(project: Project) -> Any:
     """A function giving the digest of a facet of the evidence base as the files are now (loaded once
     per state of the inputs); None when the evidence base does not load (the chapter must run and say why)."""
     from ..call_facets import call_again, is_call
+    from ..editions import STATUS_FACET, status
     from ..errors import Problems
     from ..facets import digest_value, facet_value
     from ..load import collect_evidence
@@ -170,6 +171,12 @@ def current_facets(project: Project) -> Any:
         if name not in digests:
             if is_call(name):  # a package function the chapter called: call it again on the files as now
                 digests[name] = call_again(name, ev, str(project.root))
+                return digests[name]
+            if name == STATUS_FACET:  # which edition the book is (draft or not), from the files as now
+                try:
+                    digests[name] = digest_value(status(project))
+                except Exception:  # noqa: BLE001 - e.g. editions.yaml unreadable: the chapter runs and says why
+                    digests[name] = "unstable"
                 return digests[name]
             try:
                 digests[name] = digest_value(facet_value(ev, name))
