@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .bib import cited_keys
 from .book_inputs import check_inputs
@@ -12,12 +13,16 @@ from .inputs import read_input
 from .paths import Project
 from .prisma import added_by_edition, check_new_studies
 
+if TYPE_CHECKING:
+    from .load import Evidence
+
 
 @dataclass(frozen=True)
 class CheckReport:
     problems: list[Problem]
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None  # the evidence base as loaded, when it loaded without a problem
 
 
 MOSTLY = 0.5  # a new record with more than half these fields still not_reported is probably not filled in yet
@@ -95,5 +100,8 @@ def check_project(proj: Project) -> CheckReport:
     if evidence is not None:
         counts.update(sources=len(evidence.sources), findings=len(evidence.findings), claims=len(evidence.claims))
     return CheckReport(
-        sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)), counts, unfinished_records(proj)
+        sorted(set(problems.items), key=lambda p: (p.file, p.line or 0, p.field)),
+        counts,
+        unfinished_records(proj),
+        evidence if not problems else None,
     )

@@ -84,6 +84,10 @@ def build(
     report = check_project(project)
     if report.problems:
         _fail_input(InputError(report.problems))
+    if report.evidence is not None:
+        from .build.fingerprint import offer_evidence
+
+        offer_evidence(project, report.evidence)  # the build compares what chapters used with it
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[doc]}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("building", total=100, doc="")

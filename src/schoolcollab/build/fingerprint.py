@@ -4,12 +4,55 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..inputs import FACET, VIA
 from ..paths import Project
+
+# Within one look at the book (a build's plan of which chapters to execute), each file is read and hashed
+# once, though many chapters and the package's own fingerprint name it; outside one, always afresh.
+_seen: dict[tuple[Path, Path | None], bytes] | None = None
+
+
+@contextmanager
+def one_look() -> Iterator[None]:
+    """Hash each file at most once in this block (the files are taken not to change meanwhile: a build
+    that finds them changed after its chapters ran has them run again, see :func:`forget_executions`)."""
+    global _seen
+    outer, _seen = _seen, ({} if _seen is None else _seen)
+    try:
+        yield
+    finally:
+        _seen = outer
+
+
+def _file_hash(path: Path) -> bytes:
+    if _seen is None:
+        return hashlib.sha256(path.read_bytes()).digest()
+    if (path, None) not in _seen:
+        _seen[(path, None)] = hashlib.sha256(path.read_bytes()).digest()
+    return _seen[(path, None)]
+
+
+def _folder_hash(path: Path, root: Path) -> bytes:
+    """The names (relative to ``root``) and contents of every file in the folder ``path``."""
+    if _seen is not None and (path, root) in _seen:
+        return _seen[(path, root)]
+    h = hashlib.sha256()
+    # bytecode caches change when Python writes them, not when the code changes
+    for child in sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ):
+        _hash_path(h, child, root)
+    if _seen is not None:
+        _seen[(path, root)] = h.digest()
+    return h.digest()
 
 
 def _hash_path(h: hashlib._Hash, path: Path, root: Path) -> None:
@@ -19,16 +62,10 @@ def _hash_path(h: hashlib._Hash, path: Path, root: Path) -> None:
         name = str(path)
     if path.is_dir():
         h.update(f"dir:{name}\n".encode())
-        # bytecode caches change when Python writes them, not when the code changes
-        for child in sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file() and not p.name.startswith(".") and "__pycache__" not in p.parts and p.suffix != ".pyc"
-        ):
-            _hash_path(h, child, root)
+        h.update(_folder_hash(path, root))
     elif path.is_file():
         h.update(f"file:{name}\n".encode())
-        h.update(path.read_bytes())
+        h.update(_file_hash(path))
     else:
         h.update(f"missing:{name}\n".encode())
 
@@ -142,6 +179,13 @@ def same_facets(project: Project, state: ChapterState) -> bool:
 
 
 _evidence_cache: dict[tuple[str, str], Any] = {}
+
+
+def offer_evidence(project: Project, ev: Any) -> None:
+    """The evidence base just loaded from the book's files (by ``schoolcollab check``, say): the build's
+    comparison of facets uses it while the files keep the fingerprint they have now, not loading it again."""
+    _evidence_cache.clear()
+    _evidence_cache[(str(project.root), inputs_fingerprint(project, None))] = (ev, {})
 
 
 def current_facets(project: Project) -> Any:

@@ -42,7 +42,15 @@ from ..errors import display_path
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
 from . import handoff
-from .fingerprint import STATE_DIR, add_refreshed, cache_token, pending_path, printable, record_execution
+from .fingerprint import (
+    STATE_DIR,
+    add_refreshed,
+    cache_token,
+    one_look,
+    pending_path,
+    printable,
+    record_execution,
+)
 from .fork_client import FORKS_ENV
 from .kernel_forks import ForkedKernelManager, kernel_forks
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
@@ -252,7 +260,9 @@ def plan(project: Project, stage: Path, jobs: int, for_print: bool = False) -> l
     state_dir, cache_dir = _dirs(stage)
     cache = get_cache(str(cache_dir))
     todo = []
-    for chapter in notebook_chapters(project, state_dir, for_print):
+    with one_look():  # every chapter names the package and most name the same records: hash each once
+        chapters = notebook_chapters(project, state_dir, for_print)
+    for chapter in chapters:
         try:
             cache.match_cache_notebook(chapter.notebook)
         except KeyError:
