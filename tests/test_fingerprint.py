@@ -279,3 +279,34 @@ def test_a_copy_of_a_built_book_builds_again_without_executing_a_chapter(built_c
     assert edited.returncode == 0 and "(0 chapter(s) executed)" not in edited.stdout, edited.stdout
     page = built_copy.build_dir / "html" / "chapters" / "appendix-initiatives.html"
     assert "Specialist Schools Plan" in page.read_text(encoding="utf-8")
+
+
+def test_one_look_hashes_each_file_once_and_every_look_sees_the_files_as_they_are(tmp_path: Path) -> None:
+    from schoolcollab.build.fingerprint import digest, one_look
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    record = folder / "a.yaml"
+    record.write_text("direction: positive\n", encoding="utf-8")
+    before = digest([folder], tmp_path)
+    with one_look():
+        assert digest([folder], tmp_path) == before
+        record.write_text("direction: negative\n", encoding="utf-8")  # during the look: not read again
+        assert digest([folder], tmp_path) == before
+    after = digest([folder], tmp_path)
+    assert after != before
+    with one_look():
+        assert digest([folder], tmp_path) == after  # a new look reads the files anew
+
+
+def test_the_plan_uses_the_evidence_the_check_loaded_only_while_the_files_are_unchanged(project: Project) -> None:
+    from types import SimpleNamespace
+
+    from schoolcollab.build.fingerprint import current_facets, offer_evidence
+    from schoolcollab.facets import digest_value
+
+    offer_evidence(project, SimpleNamespace(claims="as the check loaded it"))
+    assert current_facets(project)("claims") == digest_value("as the check loaded it")
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")
+    now = current_facets(project)("claims")
+    assert now not in (digest_value("as the check loaded it"), "unstable")  # loaded from the files again
