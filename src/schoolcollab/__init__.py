@@ -59,16 +59,10 @@ def __getattr__(name: str):
 
 
 def _track_calls() -> None:
-    """In a build, a chapter's call of a function here that takes the evidence base is recorded with the
-    digest of what it returned (schoolcollab.call_facets), as for those of schoolcollab.present."""
-    import inspect
+    # in a build, calls taking the evidence base are recorded by their results (schoolcollab.call_facets)
+    from .call_facets import track_calls
 
-    from .call_facets import tracked
-
-    for name in __all__:
-        fn = globals().get(name)
-        if callable(fn) and next(iter(inspect.signature(fn).parameters), None) == "ev":
-            globals()[name] = tracked(fn, __name__, name)
+    track_calls(globals(), __name__)
 
 
 _track_calls()

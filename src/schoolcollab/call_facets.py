@@ -24,13 +24,12 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from .facets import digest_value
-from .inputs import held_facets, record_facet_digest, recording, release_facets
+from .inputs import held_facets, holding_facets, record_facet_digest, recording, release_facets
 
 CALL = "call:"  # call:<module>:<function>:<arguments as JSON>, the name of a call's facet
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
-_depth = 0  # calls inside a tracked call are part of it (their fields go to its frame)
 
 
 def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
@@ -129,19 +128,16 @@ def tracked(fn: F, module: str, name: str) -> F:
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
-        global _depth
-        if _depth or not recording() or not args or not isinstance(args[0], Evidence):
+        # a call inside a tracked call is part of it: its fields go to the outer call's frame
+        if holding_facets() or not recording() or not args or not isinstance(args[0], Evidence):
             return fn(*args, **kwargs)
         facet = call_name(module, name, args[1:], kwargs)
-        _depth += 1
         try:
             with held_facets() as used:
                 result = compute(*args, **kwargs)
         except BaseException:
             release_facets(used)  # it raised: the chapter fails, and what it used stays on record
             raise
-        finally:
-            _depth -= 1
         digest = digest_value(result) if facet is not None else "unstable"
         if digest == "unstable":
             release_facets(used)
@@ -150,6 +146,15 @@ def tracked(fn: F, module: str, name: str) -> F:
         return fn.draw(result) if source is not None else result  # type: ignore[attr-defined]
 
     return call  # type: ignore[return-value]
+
+
+def track_calls(namespace: dict[str, Any], module: str) -> None:
+    """Track (:func:`tracked`) every function named in ``namespace["__all__"]`` whose first parameter is
+    the evidence base, ``ev``, under ``module``, the name the build imports it by."""
+    for name in namespace["__all__"]:
+        fn = namespace.get(name)
+        if callable(fn) and next(iter(inspect.signature(fn).parameters), None) == "ev":
+            namespace[name] = tracked(fn, module, name)
 
 
 def is_call(name: str) -> bool:

@@ -97,13 +97,10 @@ def record_facet(name: str, value: Any) -> None:
         return
     if _frames:  # digested only if the call's own result has no digest (see call_facets)
         _frames[-1].setdefault(name, value)
-        return
-    if name in _facets:
-        return
-    _facets.add(name)
-    from .facets import digest_value
+    elif name not in _facets:
+        from .facets import digest_value
 
-    _write(f"{FACET}{name}:{digest_value(value)}")
+        record_facet_digest(name, digest_value(value))
 
 
 def record_facet_digest(name: str, digest: str) -> None:
@@ -119,6 +116,11 @@ def record_facet_digest(name: str, digest: str) -> None:
 
 class Digested(str):
     """A facet's digest held in a frame, as opposed to a value still to be digested."""
+
+
+def holding_facets() -> bool:
+    """Whether a tracked call is running (its facets are held, see :func:`held_facets`)."""
+    return bool(_frames)
 
 
 @contextmanager

@@ -1,9 +1,8 @@
 """Tables and figures for the chapters: one short call each, one look for the whole book."""
 
-import inspect
 from typing import TYPE_CHECKING
 
-from ..call_facets import tracked
+from ..call_facets import track_calls
 from .cite_view import cite_box
 from .confidence_views import (
     appraisal_table,
@@ -143,14 +142,7 @@ def interactive_library() -> "InteractiveLibrary":
     return InteractiveLibrary()
 
 
-def _track_calls() -> None:
-    """In a build, a chapter's call of a function here that takes the evidence base is recorded with the
-    digest of what it returned, so an edit that leaves that result unchanged leaves the chapter as it is
-    (schoolcollab.call_facets); the build calls the function again by the same name to compare."""
-    for name in __all__:
-        fn = globals()[name]
-        if next(iter(inspect.signature(fn).parameters), None) == "ev":
-            globals()[name] = tracked(fn, __name__, name)
-
-
-_track_calls()
+# In a build, a chapter's call of a function here that takes the evidence base is recorded with the digest
+# of what it returned, so an edit that leaves that result unchanged leaves the chapter as it is
+# (schoolcollab.call_facets); the build calls the function again by the same name to compare.
+track_calls(globals(), __name__)
