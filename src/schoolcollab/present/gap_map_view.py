@@ -64,6 +64,12 @@ def gap_map_data(ev: Evidence) -> dict[str, Any]:
         col: {v for s in sources.values() for v in (s[col] if isinstance(s[col], list) else [s[col]])}
         for col in ("design", "countries", "phases")
     }
+    options = {
+        "design": _options(ev, "designs", used["design"]),
+        "country": _options(ev, "countries", used["countries"]),
+        "phase": _options(ev, "phases", used["phases"]),
+        "direction": _options(ev, "directions", set(rows["direction"])),
+    }
     return {
         "themes": [[t, cb.label("themes", t)] for t in map_themes(cb)],
         "families": [[f, _family_label(ev, f)] for f in map_families(ev.tables, cb)],
@@ -71,16 +77,9 @@ def gap_map_data(ev: Evidence) -> dict[str, Any]:
         "sources": sources,
         "weak_below": WEAK_BELOW,
         "years": [min(years), max(years)] if years else [None, None],
-        "options": {
-            "design": _options(ev, "designs", used["design"]),
-            "country": _options(ev, "countries", used["countries"]),
-            "phase": _options(ev, "phases", used["phases"]),
-            "direction": _options(ev, "directions", set(rows["direction"])),
-        },
-        "labels": {  # in codebook order, not a set's: the page is the same in every build
-            "design": {i: cb.label("designs", i) for i in cb.ids("designs") if i in used["design"]},
-            "direction": {i: cb.label("directions", i) for i in cb.ids("directions") if i in set(rows["direction"])},
-        },
+        "options": options,
+        # the same pairs, in codebook order (not a set's: the page is the same in every build)
+        "labels": {"design": dict(options["design"]), "direction": dict(options["direction"])},
     }
 
 
