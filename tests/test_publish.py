@@ -47,5 +47,8 @@ def test_a_rebuild_leaves_no_unused_image_or_page_in_the_site(built_copy: Projec
     unused = sorted(name for name in after if name not in pages)
     assert not unused, unused
     assert not (book.build_dir / "html" / "chapters" / "appendix-glossary.html").exists()
+    # the downloads, computed while Sphinx ran, are those of the edited data
+    findings = (book.build_dir / "html" / "downloads" / "findings.csv").read_text(encoding="utf-8")
+    assert "A test finding." in findings
     # the staging folder keeps what Sphinx may reuse; only the published copy is pruned
     assert (book.build_dir / ".stage" / "_build" / "html" / "chapters" / "appendix-glossary.html").exists()

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..paths import Project
 from ..yamlio import file_mode
@@ -36,20 +37,17 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def write_downloads(project: Project, site: Path, pdf: Path | None = None) -> list[Path]:
-    """Every file of :data:`schoolcollab.present.downloads.DOWNLOADS` (and ``pdf``, if given) into
-    ``site/downloads/``, emptied first; returns the files written."""
+def download_files(project: Project, ev: Any = None) -> dict[str, bytes]:
+    """The bytes of every file of :data:`schoolcollab.present.downloads.DOWNLOADS`, by file name, from
+    the evidence base ``ev`` (loaded from the book's files when None)."""
     from ..bib_export import bibtex_text, csl_items, ris_text
     from ..citation import book_citation
     from ..load import evidence
-    from ..present.downloads import DOWNLOADS, FOLDER, datapackage, evidence_tables, to_csv, workbook_bytes
+    from ..present.downloads import DOWNLOADS, datapackage, evidence_tables, to_csv, workbook_bytes
     from .provenance import build_date
 
-    folder = site / FOLDER
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    ev = evidence(project.root)
+    if ev is None:
+        ev = evidence(project.root)
     cite = book_citation(project)
     tables = evidence_tables(ev)
     files: dict[str, bytes] = {f"{name}.csv": to_csv(frame).encode() for name, frame in tables.items()}
@@ -64,6 +62,23 @@ def write_downloads(project: Project, site: Path, pdf: Path | None = None) -> li
     listed = {d.file for d in DOWNLOADS}
     if listed != set(files):  # the page lists DOWNLOADS: each must be written, and only those
         raise RuntimeError(f"the downloads listed and those written differ: {sorted(listed ^ set(files))}")
+    return files
+
+
+def write_downloads(
+    project: Project, site: Path, pdf: Path | None = None, files: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Every file of :data:`schoolcollab.present.downloads.DOWNLOADS` (``files`` if already computed by
+    :func:`download_files`) and ``pdf``, if given, into ``site/downloads/``, emptied first; returns the
+    files written."""
+    from ..present.downloads import FOLDER
+
+    folder = site / FOLDER
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if files is None:
+        files = download_files(project)
     written = []
     for name, data in files.items():
         _write(folder / name, data)

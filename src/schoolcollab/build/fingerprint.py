@@ -188,13 +188,10 @@ def offer_evidence(project: Project, ev: Any) -> None:
     _evidence_cache[(str(project.root), inputs_fingerprint(project, None))] = (ev, {})
 
 
-def current_facets(project: Project) -> Any:
-    """A function giving the digest of a facet of the evidence base as the files are now (loaded once
-    per state of the inputs); None when the evidence base does not load (the chapter must run and say why)."""
-    from ..call_facets import call_again, is_call
-    from ..editions import STATUS_FACET, status
+def _loaded(project: Project) -> tuple[Any, dict[str, str]] | None:
+    """The evidence base as the files are now and the digests of its facets found so far (loaded once per
+    state of the inputs, apart from the loaders' caches); None when it does not load."""
     from ..errors import Problems
-    from ..facets import digest_value, facet_value
     from ..load import collect_evidence
 
     key = (str(project.root), inputs_fingerprint(project, None))
@@ -206,7 +203,24 @@ def current_facets(project: Project) -> Any:
             ev = None
         _evidence_cache.clear()
         _evidence_cache[key] = None if ev is None or problems else (ev, {})
-    loaded = _evidence_cache[key]
+    return _evidence_cache[key]
+
+
+def evidence_as_now(project: Project) -> Any:
+    """The evidence base as the files are now (the one the plan compared facets with), or None when it
+    does not load."""
+    loaded = _loaded(project)
+    return None if loaded is None else loaded[0]
+
+
+def current_facets(project: Project) -> Any:
+    """A function giving the digest of a facet of the evidence base as the files are now (loaded once
+    per state of the inputs); None when the evidence base does not load (the chapter must run and say why)."""
+    from ..call_facets import call_again, is_call
+    from ..editions import STATUS_FACET, status
+    from ..facets import digest_value, facet_value
+
+    loaded = _loaded(project)
     if loaded is None:
         return None
     ev, digests = loaded

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,8 @@ from filelock import FileLock, Timeout
 from ..inputs import PRINT_ENV
 from ..paths import Project
 from . import handoff
-from .downloads import current_pdf, write_downloads
-from .fingerprint import STATE_DIR, digest, forget_executions
+from .downloads import current_pdf, download_files, write_downloads
+from .fingerprint import STATE_DIR, digest, evidence_as_now, forget_executions
 from .handoff import HANDOFF_ENV
 
 if TYPE_CHECKING:
@@ -163,13 +164,14 @@ def _html_alongside_execution(
     result: BuildResult,
     for_print: bool,
     on_progress: Callable[[str, int, str], None] | None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[int, Prefetched]:
     """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
     it is cached (:mod:`.handoff`). If a chapter's code raises or runs past the timeout, Sphinx is
     stopped at once, before it is handed that chapter: it would only run the chapter again and fail the
     same way (after a timeout, with its crash report). The other chapters still finish and are cached.
     With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
-    the PDF build that follows finds them cached."""
+    the PDF build that follows finds them cached. ``meanwhile`` is called once Sphinx has started."""
     from .prefetch import Prefetched, default_jobs, plan, prefetch
 
     todo = plan(project, stage, default_jobs(), for_print)
@@ -179,6 +181,8 @@ def _html_alongside_execution(
     executing.set()
     outcome: list[Prefetched | BaseException] = []
     with _start_jupyter_book(project, "html", for_print, handoff_dir if todo else None) as proc:
+        if meanwhile is not None:
+            meanwhile()
 
         def stop_sphinx(_failure: object = None) -> None:
             proc.terminate()
@@ -282,7 +286,41 @@ def _build(
     log_path = project.build_dir / "build.log"
     log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
-    code, ahead = _html_alongside_execution(project, stage, log_path, result, pdf, on_progress)
+    # the downloads are computed while Sphinx runs (the main thread only waits for it), then written
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="downloads")
+    try:
+        return _build_staged(project, stage, log_path, result, digest_before, pdf, on_progress, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _downloads_as_now(project: Project) -> dict[str, bytes] | None:
+    """The downloads from the evidence base the plan compared facets with; None when it does not load
+    (then publishing loads it and reports why)."""
+    ev = evidence_as_now(project)
+    return None if ev is None else download_files(project, ev)
+
+
+def _build_staged(
+    project: Project,
+    stage: Path,
+    log_path: Path,
+    result: BuildResult,
+    digest_before: str,
+    pdf: bool,
+    on_progress: Callable[[str, int, str], None] | None,
+    pool: ThreadPoolExecutor,
+) -> BuildResult:
+    downloads: list[Future[dict[str, bytes] | None]] = []
+    code, ahead = _html_alongside_execution(
+        project,
+        stage,
+        log_path,
+        result,
+        pdf,
+        on_progress,
+        meanwhile=lambda: downloads.append(pool.submit(_downloads_as_now, project)),
+    )
     if ahead.executed and source_digest(project) != digest_before:
         # saved while chapters ran: a chapter may have read the old bytes and recorded the new ones
         forget_executions(stage / "_build" / STATE_DIR, ahead.executed)
@@ -306,8 +344,9 @@ def _build(
             if source_digest(project) == digest_before:
                 (stage / "pdf.digest").write_text(digest_before)
     pdf_now = current_pdf(digest_before, stage / "pdf.digest", project.build_dir / "latex" / pdf_name(project))
+    files = downloads[0].result() if downloads else None
     result.html = publish(
-        built, project.build_dir / "html", finish=lambda site: write_downloads(project, site, pdf_now)
+        built, project.build_dir / "html", finish=lambda site: write_downloads(project, site, pdf_now, files)
     )
     if html_built:
         (stage / "source.digest").write_text(digest_before)
