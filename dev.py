@@ -134,7 +134,15 @@ def main(argv: list[str]) -> int:
     code = lint()
     if code:
         return code
-    return subprocess.call([BIN / "python", "-m", "pytest", *argv[1:]], cwd=ROOT, env=child_env())
+    return subprocess.call([BIN / "python", "-m", "pytest", *parallel(argv[1:]), *argv[1:]], cwd=ROOT, env=child_env())
+
+
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist's options for the whole suite unless ``args`` choose their own: two workers, as CI
+    has two cores, each given whole test files, so a file's shared fixtures (a book built for its
+    tests) are made once; the session's built books are made once for both (tests/conftest.py)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist", "no:xdist")) for a in args)
+    return [] if chosen else ["-n", "2", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from schoolcollab.paths import Project
 from schoolcollab.serve import make_server
@@ -55,17 +57,37 @@ HOSTILE_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
 HOSTILE_NAME = "Independent-State <b onmouseover=alert(2)>$x$</b> & 50% {glue}`y`"  # an initiative's name
 
 
+def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], Project]) -> Project:
+    """``make(folder)`` once per test run: with pytest-xdist, the first worker to ask makes it under a
+    file lock and the others use what it made (every user only reads it, or copies it first)."""
+    if worker_id == "master":  # not distributed
+        return make(tmp_path_factory.mktemp(name))
+    folder = tmp_path_factory.getbasetemp().parent / name
+    made = folder.with_name(f"{name}.made")  # written only once make() has returned
+    with FileLock(str(folder.with_name(f"{name}.lock"))):
+        if made.is_file():
+            return Project(Path(made.read_text(encoding="utf-8")))
+        if folder.exists():  # a worker's make() failed midway: start again
+            shutil.rmtree(folder)
+        folder.mkdir()
+        project = make(folder)
+        made.write_text(str(project.root), encoding="utf-8")
+        return project
+
+
 @pytest.fixture(scope="session")
-def hostile_book(tmp_path_factory, built_book) -> Project:
+def hostile_book(tmp_path_factory, worker_id, built_book) -> Project:
     """A copy of the book with hostile text in a glossary entry, a claim, an initiative and a bibliography
     title, built as HTML and PDF (the PDF needs TeX Live: `python3 dev.py test` installs it)."""
+    return made_once(tmp_path_factory, worker_id, "hostile", lambda folder: _make_hostile(built_book, folder))
+
+
+def _make_hostile(built_book: Project, folder: Path) -> Project:
     import re
-    import subprocess
-    import sys
 
     import yaml
 
-    project = copy_built(built_book, tmp_path_factory.mktemp("hostile") / "book")
+    project = copy_built(built_book, folder / "book")
     glossary = project.data / "review" / "glossary.yaml"
     entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
     entries.append(
@@ -113,10 +135,14 @@ def book_evidence():
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Project:
-    """One copy of the book, built once per session. Tests that only read a built book use it as it is;
+def built_book(tmp_path_factory, worker_id) -> Project:
+    """One copy of the book, built once per test run. Tests that only read a built book use it as it is;
     tests that change one start from :func:`copy_built`, so their first build executes nothing."""
-    project = copy_book(tmp_path_factory.mktemp("built") / "book")
+    return made_once(tmp_path_factory, worker_id, "built", _make_built)
+
+
+def _make_built(folder: Path) -> Project:
+    project = copy_book(folder / "book")
     cli = str(Path(sys.executable).with_name("schoolcollab"))
     result = subprocess.run([cli, "build"], cwd=project.root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
