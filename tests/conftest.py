@@ -57,10 +57,10 @@ HOSTILE_TERM = "Zz: R&D_unit 100% #1 ~ ^ $5"
 HOSTILE_NAME = "Independent-State <b onmouseover=alert(2)>$x$</b> & 50% {glue}`y`"  # an initiative's name
 
 
-def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], Project]) -> Project:
+def made_once(request, tmp_path_factory, name: str, make: Callable[[Path], Project]) -> Project:
     """``make(folder)`` once per test run: with pytest-xdist, the first worker to ask makes it under a
     file lock and the others use what it made (every user only reads it, or copies it first)."""
-    if worker_id == "master":  # not distributed
+    if not hasattr(request.config, "workerinput"):  # not an xdist worker (or xdist not loaded)
         return make(tmp_path_factory.mktemp(name))
     folder = tmp_path_factory.getbasetemp().parent / name
     made = folder.with_name(f"{name}.made")  # written only once make() has returned
@@ -76,10 +76,10 @@ def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path]
 
 
 @pytest.fixture(scope="session")
-def hostile_book(tmp_path_factory, worker_id, built_book) -> Project:
+def hostile_book(request, tmp_path_factory, built_book) -> Project:
     """A copy of the book with hostile text in a glossary entry, a claim, an initiative and a bibliography
     title, built as HTML and PDF (the PDF needs TeX Live: `python3 dev.py test` installs it)."""
-    return made_once(tmp_path_factory, worker_id, "hostile", lambda folder: _make_hostile(built_book, folder))
+    return made_once(request, tmp_path_factory, "hostile", lambda folder: _make_hostile(built_book, folder))
 
 
 def _make_hostile(built_book: Project, folder: Path) -> Project:
@@ -135,10 +135,10 @@ def book_evidence():
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory, worker_id) -> Project:
+def built_book(request, tmp_path_factory) -> Project:
     """One copy of the book, built once per test run. Tests that only read a built book use it as it is;
     tests that change one start from :func:`copy_built`, so their first build executes nothing."""
-    return made_once(tmp_path_factory, worker_id, "built", _make_built)
+    return made_once(request, tmp_path_factory, "built", _make_built)
 
 
 def _make_built(folder: Path) -> Project:
