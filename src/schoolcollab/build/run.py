@@ -286,41 +286,18 @@ def _build(
     log_path = project.build_dir / "build.log"
     log_path.write_text("", encoding="utf-8")
     result = BuildResult(False, log_path)
-    # the downloads are computed while Sphinx runs (the main thread only waits for it), then written
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="downloads")
-    try:
-        return _build_staged(project, stage, log_path, result, digest_before, pdf, on_progress, pool)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _downloads_as_now(project: Project) -> dict[str, bytes] | None:
-    """The downloads from the evidence base the plan compared facets with; None when it does not load
-    (then publishing loads it and reports why)."""
-    ev = evidence_as_now(project)
-    return None if ev is None else download_files(project, ev)
-
-
-def _build_staged(
-    project: Project,
-    stage: Path,
-    log_path: Path,
-    result: BuildResult,
-    digest_before: str,
-    pdf: bool,
-    on_progress: Callable[[str, int, str], None] | None,
-    pool: ThreadPoolExecutor,
-) -> BuildResult:
     downloads: list[Future[dict[str, bytes] | None]] = []
-    code, ahead = _html_alongside_execution(
-        project,
-        stage,
-        log_path,
-        result,
-        pdf,
-        on_progress,
-        meanwhile=lambda: downloads.append(pool.submit(_downloads_as_now, project)),
-    )
+    # the downloads are computed while Sphinx runs (the main thread only waits for it), written at publishing
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="downloads") as pool:
+        code, ahead = _html_alongside_execution(
+            project,
+            stage,
+            log_path,
+            result,
+            pdf,
+            on_progress,
+            meanwhile=lambda: downloads.append(pool.submit(_downloads_as_now, project)),
+        )
     if ahead.executed and source_digest(project) != digest_before:
         # saved while chapters ran: a chapter may have read the old bytes and recorded the new ones
         forget_executions(stage / "_build" / STATE_DIR, ahead.executed)
@@ -352,6 +329,13 @@ def _build_staged(
         (stage / "source.digest").write_text(digest_before)
     result.ok = pdf_ok
     return result
+
+
+def _downloads_as_now(project: Project) -> dict[str, bytes] | None:
+    """The downloads from the evidence base the plan compared facets with; None when it does not load
+    (then publishing loads it and reports why)."""
+    ev = evidence_as_now(project)
+    return None if ev is None else download_files(project, ev)
 
 
 def pdf_name(project: Project) -> str:
