@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from schoolcollab.build.fork_client import FORKS_ENV
-from schoolcollab.build.kernel_forks import ForkedKernelManager, kernel_forks
+from schoolcollab.build.kernel_forks import ForkedKernelManager, ForkServer, kernel_forks
 
 PROBE = (
     "import os, sys\n"
@@ -107,3 +107,16 @@ def test_a_killed_client_takes_its_kernel_with_it_and_the_server_stops_with_the_
         import socket
 
         socket.socket(socket.AF_UNIX).connect(forks[FORKS_ENV])
+
+
+def test_a_server_stopped_before_it_is_ready_is_killed_not_waited_for(tmp_path: Path) -> None:
+    with (tmp_path / "build.log").open("w") as log:
+        early = ForkServer(log)  # as a build starts it; the build then stops at once (a failed check)
+        early.stop()
+        assert early._server.returncode == -9  # killed mid-import: the build's exit never waits on it
+        early.stop()  # again: nothing
+        ready = ForkServer(log)
+        assert ready.environment(log)
+        ready.stop()
+        assert ready._server.returncode == 0  # ready, it is asked to stop and exits by itself
+    assert "Traceback" not in (tmp_path / "build.log").read_text()

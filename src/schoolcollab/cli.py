@@ -69,7 +69,7 @@ def build(
     root: Path | None = ROOT,
 ) -> None:
     """Check the input, then build the HTML book into _build/html (and the PDF with --pdf)."""
-    from .build.run import BuildBusy, build_book, is_current, missing_tex
+    from .build.run import BuildBusy, build_book, is_current, missing_tex, source_digest
 
     project = _project(root)
     if pdf and (missing := missing_tex()):
@@ -81,25 +81,29 @@ def build(
     if not force and is_current(project, pdf=pdf):
         out.print(f"up to date: {project.build_dir / 'html' / 'index.html'} (0 chapter(s) executed)")
         return
-    report = check_project(project)
-    if report.problems:
-        _fail_input(InputError(report.problems))
-    if report.evidence is not None:
-        from .build.fingerprint import offer_evidence
+    from .build.kernel_forks import forks_ahead  # jupyter_client: not for a book that is up to date
 
-        offer_evidence(project, report.evidence)  # the build compares what chapters used with it
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[doc]}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("building", total=100, doc="")
+    # the kernels' fork server imports on the other core while the input is checked and the build planned
+    with forks_ahead(project, source_digest(project)) as forks:
+        report = check_project(project)
+        if report.problems:
+            _fail_input(InputError(report.problems))
+        if report.evidence is not None:
+            from .build.fingerprint import offer_evidence
 
-        def update(phase: str, pct: int, doc: str) -> None:
-            progress.update(task, description=phase, completed=pct, doc=doc)
+            offer_evidence(project, report.evidence)  # the build compares what chapters used with it
+        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[doc]}"), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task("building", total=100, doc="")
 
-        try:
-            result = build_book(project, force=force, pdf=pdf, on_progress=update)
-        except BuildBusy as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(EXIT_INPUT) from None
+            def update(phase: str, pct: int, doc: str) -> None:
+                progress.update(task, description=phase, completed=pct, doc=doc)
+
+            try:
+                result = build_book(project, force=force, pdf=pdf, on_progress=update, forks=forks)
+            except BuildBusy as exc:
+                err.print(f"[red]error:[/] {exc}", highlight=False)
+                raise typer.Exit(EXIT_INPUT) from None
     if not result.ok:
         what = (
             "the PDF edition in _build/latex is unchanged"

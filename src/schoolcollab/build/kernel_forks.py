@@ -22,6 +22,7 @@ from typing import IO, Any
 from jupyter_client.manager import AsyncKernelManager
 
 from ..inputs import MANIFEST_ENV, PRINT_ENV
+from ..paths import Project
 from . import fork_client
 from .fork_client import FORKS_ENV
 from .handoff import HANDOFF_ENV
@@ -54,31 +55,72 @@ def _stop(server: subprocess.Popen[Any]) -> None:
         server.wait()
 
 
+class ForkServer:
+    """A fork server, started at once and waited for only when a kernel is first wanted.
+
+    Started before the build checks and plans (``digest``: the sources as they were then), its imports
+    overlap that work; :func:`kernel_forks` starts one for a single build's execution instead.
+    """
+
+    def __init__(self, log: IO[str], digest: str = "") -> None:
+        self.digest = digest
+        self._stopped = False
+        self._folder = tempfile.mkdtemp(prefix="sc-forks-")
+        self._address = os.path.join(self._folder, "socket")  # short: a Unix socket's path is at most 107 bytes
+        env = {k: v for k, v in os.environ.items() if k not in CHAPTER_ENV}
+        log.flush()
+        self._server = subprocess.Popen(
+            [sys.executable, "-P", "-m", "schoolcollab.build.fork_server", self._address],
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+
+    def environment(self, log: IO[str]) -> dict[str, str]:
+        """What a kernel needs to be forked from this server, once it is ready (empty, said in ``log``,
+        if it did not come up: kernels then start the usual way)."""
+        deadline = time.monotonic() + READY_SECONDS
+        while not os.path.exists(self._address) and self._server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if os.path.exists(self._address):
+            return {FORKS_ENV: self._address}
+        why = f"exited with status {self._server.returncode}" if self._server.poll() is not None else "was not ready"
+        log.write(f"fork server {why}; kernels start the usual way\n")
+        return {}
+
+    def stop(self) -> None:
+        """Stop the server (again: nothing); kernels already forked run on."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if not os.path.exists(self._address):
+            # still importing, so not yet reading its input; it has forked nothing and holds nothing: a
+            # build that stops early (a failed check, another build running) does not wait for it
+            self._server.kill()
+        _stop(self._server)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+@contextmanager
+def forks_ahead(project: Project, digest: str) -> Iterator[ForkServer]:
+    """A fork server started now, ahead of a build of ``project`` whose sources' digest is ``digest``;
+    its own messages (normally none: kernels write to the build's log) go to _build/fork-server.log."""
+    project.build_dir.mkdir(parents=True, exist_ok=True)
+    with open(project.build_dir / "fork-server.log", "a", encoding="utf-8") as log:
+        server = ForkServer(log, digest)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
 @contextmanager
 def kernel_forks(log: IO[str]) -> Iterator[dict[str, str]]:
     """Run a fork server while the block runs; yields the environment a kernel needs to be forked from
     it (empty if the server did not start, so kernels start the usual way)."""
-    folder = tempfile.mkdtemp(prefix="sc-forks-")
-    address = os.path.join(folder, "socket")  # short: a Unix socket's path is limited to 107 bytes
-    env = {k: v for k, v in os.environ.items() if k not in CHAPTER_ENV}
-    log.flush()
-    server = subprocess.Popen(
-        [sys.executable, "-P", "-m", "schoolcollab.build.fork_server", address],
-        stdin=subprocess.PIPE,
-        stdout=log,
-        stderr=log,
-        env=env,
-    )
+    server = ForkServer(log)
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while not os.path.exists(address) and server.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if os.path.exists(address):
-            yield {FORKS_ENV: address}
-        else:
-            why = f"exited with status {server.returncode}" if server.poll() is not None else "was not ready"
-            log.write(f"fork server {why}; kernels start the usual way\n")
-            yield {}
+        yield server.environment(log)
     finally:
-        _stop(server)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()

@@ -52,7 +52,7 @@ from .fingerprint import (
     record_execution,
 )
 from .fork_client import FORKS_ENV
-from .kernel_forks import ForkedKernelManager, kernel_forks
+from .kernel_forks import ForkedKernelManager, ForkServer, kernel_forks
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
 
@@ -306,12 +306,16 @@ def prefetch(
     on_progress: Callable[[str, int, str], None] | None = None,
     handoff_dir: Path | None = None,
     on_failure: Callable[[CellFailure], None] | None = None,
+    forks: ForkServer | None = None,
 ) -> Prefetched:
     """Execute ``todo`` (see :func:`plan`), caching each chapter as soon as it finishes and, with
     ``handoff_dir``, releasing it to Sphinx (:mod:`.handoff`). A chapter whose cell raised or timed out
     is not released: ``on_failure`` is told first (the build stops Sphinx there), and its marker stays
-    until every chapter is done. Returns the docnames executed and the cells that failed."""
+    until every chapter is done. ``forks``: a fork server already started for this build, used for any
+    number of chapters and stopped once they have run. Returns the docnames executed and the cells that failed."""
     if not todo:
+        if forks is not None:
+            forks.stop()  # its imports would only take a core from Sphinx
         return Prefetched([], [])
     timeout = execution_timeout(project)
     state_dir, cache_dir = _dirs(stage)
@@ -351,8 +355,14 @@ def prefetch(
     sharing = share_in_background(project, shared_file) if len(todo) > 1 else None
     shared = {SHARED_ENV: str(shared_file)} if sharing else {}
     try:
-        warm: AbstractContextManager[dict[str, str]] = kernel_forks(log) if len(todo) > 1 else nullcontext({})
-        with warm as forks:
+        warm: AbstractContextManager[dict[str, str]] = (
+            nullcontext(forks.environment(log))
+            if forks is not None
+            else kernel_forks(log)
+            if len(todo) > 1
+            else nullcontext({})
+        )
+        with warm as forking:
             asyncio.run(
                 _execute_all(
                     todo,
@@ -362,10 +372,12 @@ def prefetch(
                     log,
                     store,
                     on_progress,
-                    {**shared, **forks},
+                    {**shared, **forking},
                 )
             )
     finally:
+        if forks is not None:
+            forks.stop()  # every kernel is forked: stopped here, while Sphinx still reads, not after it
         if sharing is not None:
             sharing.join()
             shared_file.unlink(missing_ok=True)

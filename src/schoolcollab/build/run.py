@@ -27,6 +27,7 @@ from .fingerprint import STATE_DIR, digest, evidence_as_now, forget_executions
 from .handoff import HANDOFF_ENV
 
 if TYPE_CHECKING:
+    from .kernel_forks import ForkServer
     from .prefetch import Prefetched
 
 # .prefetch (jupyter-cache, nbclient, Sphinx: about 1 s) is imported where a build executes, not here:
@@ -165,13 +166,15 @@ def _html_alongside_execution(
     for_print: bool,
     on_progress: Callable[[str, int, str], None] | None,
     meanwhile: Callable[[], object] | None = None,
+    forks: ForkServer | None = None,
 ) -> tuple[int, Prefetched]:
     """Execute the outdated chapters in parallel while Sphinx builds the HTML, reading each page once
     it is cached (:mod:`.handoff`). If a chapter's code raises or runs past the timeout, Sphinx is
     stopped at once, before it is handed that chapter: it would only run the chapter again and fail the
     same way (after a timeout, with its crash report). The other chapters still finish and are cached.
     With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
-    the PDF build that follows finds them cached. ``meanwhile`` is called once Sphinx has started."""
+    the PDF build that follows finds them cached. ``meanwhile`` is called once Sphinx has started;
+    ``forks`` is a fork server started ahead of the build for its kernels."""
     from .prefetch import Prefetched, default_jobs, plan, prefetch
 
     todo = plan(project, stage, default_jobs(), for_print)
@@ -203,6 +206,7 @@ def _html_alongside_execution(
                             on_progress=on_progress,
                             handoff_dir=handoff_dir,
                             on_failure=stop_sphinx,
+                            forks=forks,
                         )
                     )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
@@ -260,23 +264,32 @@ def recover(project: Project) -> None:
 
 
 def build_book(
-    project: Project, force: bool = False, pdf: bool = False, on_progress: Callable[[str, int, str], None] | None = None
+    project: Project,
+    force: bool = False,
+    pdf: bool = False,
+    on_progress: Callable[[str, int, str], None] | None = None,
+    forks: ForkServer | None = None,
 ) -> BuildResult:
     """Build the HTML book (and, with ``pdf``, the PDF). ``force`` starts from nothing: every chapter
     executes again. Nothing is published unless its whole build succeeded. Raises BuildBusy when
-    another build of the same book is running."""
+    another build of the same book is running. ``forks``: a fork server started before the check
+    (:func:`.kernel_forks.forks_ahead`), used if the sources are still those it started with."""
     with build_lock(project):
         recover(project)
         running = project.build_dir / RUNNING
         running.touch()
         try:
-            return _build(project, force, pdf, on_progress)
+            return _build(project, force, pdf, on_progress, forks)
         finally:
             running.unlink(missing_ok=True)
 
 
 def _build(
-    project: Project, force: bool, pdf: bool, on_progress: Callable[[str, int, str], None] | None
+    project: Project,
+    force: bool,
+    pdf: bool,
+    on_progress: Callable[[str, int, str], None] | None,
+    forks: ForkServer | None = None,
 ) -> BuildResult:
     stage = stage_dir(project)
     if force and stage.exists():
@@ -285,6 +298,12 @@ def _build(
     digest_before = source_digest(project)
     log_path = project.build_dir / "build.log"
     log_path.write_text("", encoding="utf-8")
+    if forks is not None and forks.digest != digest_before:
+        # edited since the server started: it may have imported the package as it was before
+        forks.stop()
+        forks = None
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write("the sources changed after the fork server started: kernels start from a new one\n")
     result = BuildResult(False, log_path)
     downloads: list[Future[dict[str, bytes] | None]] = []
     # the downloads are computed while Sphinx runs (the main thread only waits for it), written at publishing
@@ -297,6 +316,7 @@ def _build(
             pdf,
             on_progress,
             meanwhile=lambda: downloads.append(pool.submit(_downloads_as_now, project)),
+            forks=forks,
         )
     if ahead.executed and source_digest(project) != digest_before:
         # saved while chapters ran: a chapter may have read the old bytes and recorded the new ones
