@@ -14,7 +14,8 @@ import pytest
 from nbclient import NotebookClient
 
 from schoolcollab.build.fork_client import FORKS_ENV
-from schoolcollab.build.kernel_forks import ForkedKernelManager, ForkServer, kernel_forks
+from schoolcollab.build.kernel_forks import ForkServer, kernel_forks
+from schoolcollab.build.prefetch import ForkedKernelManager
 
 PROBE = (
     "import os, sys\n"

@@ -148,13 +148,20 @@ def tracked(fn: F, module: str, name: str) -> F:
     return call  # type: ignore[return-value]
 
 
+def track_call(value: Any, module: str, name: str) -> Any:
+    """``value`` tracked (:func:`tracked`) under ``module.name`` if it is a function whose first parameter
+    is the evidence base, ``ev``; otherwise ``value`` itself."""
+    if callable(value) and next(iter(inspect.signature(value).parameters), None) == "ev":
+        return tracked(value, module, name)
+    return value
+
+
 def track_calls(namespace: dict[str, Any], module: str) -> None:
-    """Track (:func:`tracked`) every function named in ``namespace["__all__"]`` whose first parameter is
-    the evidence base, ``ev``, under ``module``, the name the build imports it by."""
+    """Track every function named in ``namespace["__all__"]`` (:func:`track_call`) under ``module``, the
+    name the build imports it by."""
     for name in namespace["__all__"]:
-        fn = namespace.get(name)
-        if callable(fn) and next(iter(inspect.signature(fn).parameters), None) == "ev":
-            namespace[name] = tracked(fn, module, name)
+        if name in namespace:
+            namespace[name] = track_call(namespace[name], module, name)
 
 
 def is_call(name: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import cast
 
@@ -12,8 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .check import check_project
 from .errors import InputError
+from .exiting import exit_now
 from .paths import Project, find_project
 
 app = typer.Typer(
@@ -49,6 +48,8 @@ ROOT = typer.Option(None, "--root", help="The book's folder (default: found from
 def check(root: Path | None = ROOT) -> None:
     """Validate references.bib, data/ and the chapters' citations, without building."""
     project = _project(root)
+    from .check import check_project  # the loaders and validators: pandas, jsonschema
+
     report = check_project(project)
     summary = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     if report.problems:
@@ -85,6 +86,8 @@ def build(
 
     # the kernels' fork server imports on the other core while the input is checked and the build planned
     with forks_ahead(project, source_digest(project)) as forks:
+        from .check import check_project
+
         report = check_project(project)
         if report.problems:
             _fail_input(InputError(report.problems))
@@ -363,7 +366,10 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.exit(130)
+        exit_now(130)
+    except SystemExit as exc:  # how typer ends every command
+        exit_now(exc.code)
+    exit_now(0)
 
 
 if __name__ == "__main__":  # how `schoolcollab preview` runs each rebuild: python -m schoolcollab.cli build

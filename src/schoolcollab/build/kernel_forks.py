@@ -1,9 +1,12 @@
-"""Warm kernels for one build: the fork server (:mod:`.fork_server`) and the kernel manager that uses it.
+"""Warm kernels for one build: start and stop the fork server (:mod:`.fork_server`).
 
-Used by :mod:`.prefetch` when a build executes more than one chapter: the server's imports then cost
-once instead of once per chapter. Each kernel is still a process of its own for one chapter only, with
-the environment the build gives it (the inputs it must record, where the shared evidence base is). If
-the server does not come up, the build says so in its log and starts kernels the usual way.
+Started by the command line before it checks the input, or by :mod:`.prefetch` when a build executes
+more than one chapter: the server's imports then cost once instead of once per chapter, and the kernel
+manager there (``ForkedKernelManager``) starts kernels through it. Nothing heavy is imported here, so
+that the command line can start the server first thing. Each kernel is still a process of its own for
+one chapter only, with the environment the build gives it (the inputs it must record, where the shared
+evidence base is). If the server does not come up, the build says so in its log and starts kernels the
+usual way.
 """
 
 from __future__ import annotations
@@ -16,33 +19,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
-
-from jupyter_client.manager import AsyncKernelManager
 
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
-from . import fork_client
 from .fork_client import FORKS_ENV
 from .handoff import HANDOFF_ENV
 from .shared_evidence import SHARED_ENV
 
-CLIENT = Path(fork_client.__file__)
 READY_SECONDS = 60  # the server's imports take a few seconds; a server slower than this is not used
 STOP_SECONDS = 10
 # a chapter's own settings, given to each kernel by the build; the server must start without them
 CHAPTER_ENV = (MANIFEST_ENV, PRINT_ENV, SHARED_ENV, HANDOFF_ENV, FORKS_ENV)
-
-
-class ForkedKernelManager(AsyncKernelManager):
-    """Starts :mod:`.fork_client` where the kernel spec says ``python -m ipykernel_launcher``."""
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
-            return [sys.executable, "-S", "-I", str(CLIENT), *cmd[3:]]
-        return cmd  # another kernel than ipykernel's: started as its spec says
 
 
 def _stop(server: subprocess.Popen[Any]) -> None:

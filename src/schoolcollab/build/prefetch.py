@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -33,7 +34,7 @@ import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.cache.db import NbCacheRecord
-from myst_nb.core.read import read_myst_markdown_notebook
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from sphinx_external_toc.parsing import parse_toc_yaml
@@ -41,7 +42,7 @@ from sphinx_external_toc.parsing import parse_toc_yaml
 from ..errors import display_path
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
-from . import handoff
+from . import fork_client, handoff
 from .fingerprint import (
     STATE_DIR,
     add_refreshed,
@@ -52,9 +53,20 @@ from .fingerprint import (
     record_execution,
 )
 from .fork_client import FORKS_ENV
-from .kernel_forks import ForkedKernelManager, ForkServer, kernel_forks
+from .kernel_forks import ForkServer, kernel_forks
+from .parsed_chapters import read_chapter
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """Starts :mod:`.fork_client` where the kernel spec says ``python -m ipykernel_launcher``."""
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+            return [sys.executable, "-S", "-I", fork_client.__file__, *cmd[3:]]
+        return cmd  # another kernel than ipykernel's: started as its spec says
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,8 @@ class Chapter:
 
 
 def notebook_chapters(project: Project, state_dir: Path, for_print: bool = False) -> list[Chapter]:
-    """The toc's MyST notebooks, read as MyST-NB reads them, with the token the extension will inject."""
+    """The toc's MyST notebooks, read as MyST-NB reads them (:mod:`.parsed_chapters`), with the token the
+    extension will inject."""
     chapters = []
     for docname in parse_toc_yaml(project.root / "_toc.yml"):
         path = project.root / f"{docname}.md"
@@ -124,7 +137,7 @@ def notebook_chapters(project: Project, state_dir: Path, for_print: bool = False
         text = path.read_text(encoding="utf-8")
         if "kernelspec:" not in text.split("\n---", 1)[0]:
             continue
-        nb = read_myst_markdown_notebook(text, add_source_map=True, path=path)
+        nb = read_chapter(docname, path, text, state_dir)
         token, _ = cache_token(project, state_dir, docname, for_print)
         nb.metadata["kernelspec"] = {**nb.metadata["kernelspec"], FP_KEY: token}
         chapters.append(Chapter(docname, path, nb, token))

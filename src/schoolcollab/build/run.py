@@ -65,10 +65,10 @@ def jb_command(project: Project, builder: str = "html") -> list[str]:
     Sphinx reads pages one at a time; chapters that need executing have already run in parallel in
     :mod:`.prefetch` (Sphinx's own ``-j 2`` started kernels in two processes, which collided on ports).
     """
-    jb = Path(sys.executable).with_name("jb")
-    exe = [str(jb)] if jb.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
     return [
-        *exe,
+        sys.executable,
+        "-m",
+        "schoolcollab.build.jupyter_book_main",
         "build",
         str(project.root),
         "--path-output",
