@@ -94,3 +94,25 @@ def test_the_web_gets_html_with_data_script_and_style_inline_and_print_gets_the_
     assert 'class="sc-gm-data"' in page and "<style>" in page and "function" in page
     assert not re.search(r"""(src|href)=["']?https?://""", page)  # nothing fetched from elsewhere
     assert "image/png" not in bundle  # outside a kernel there is no formatter to draw the figure
+
+
+@pytest.mark.slow  # starts two kernels
+def test_only_a_kernel_executing_for_print_draws_the_static_figure(tmp_path) -> None:
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from schoolcollab.inputs import PRINT_ENV
+
+    from conftest import ROOT
+
+    cell = "import schoolcollab as sc\nsc.present.interactive_gap_map(sc.evidence_base(), static=True)"
+    shown = {}
+    for edition, extra in (("web", {}), ("print", {PRINT_ENV: "1"})):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
+        env = {k: v for k, v in os.environ.items() if k != PRINT_ENV}
+        NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(ROOT)}}).execute(env={**env, **extra})
+        shown[edition] = [sorted(o.get("data", {})) for o in nb.cells[0].outputs]
+    assert shown["web"] == [["text/html", "text/plain"]]  # one output: the map, nothing drawn
+    assert shown["print"] == [["application/pdf", "image/png", "text/html", "text/plain"]]  # and no stray figure
