@@ -21,7 +21,7 @@ from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from filelock import FileLock, Timeout
 from watchfiles import Change, DefaultFilter, watch
@@ -37,6 +37,7 @@ WATCHED_FILES = ("references.bib", "_config.yml", "_toc.yml")
 LOCK_NAME = ".preview.lock"
 ADDRESS_NAME = ".preview.url"  # where the running preview is, for the message of a second one
 STOP_SECONDS = 10  # how long a stopped build gets to exit before it is killed
+WAIT_SECONDS = 20  # how long a page's request for news is held open when there is none
 PLACEHOLDER = b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>"
 PLACEHOLDER += b"<body><main><h1>The book is being built</h1><p>This page reloads when it is ready.</p></main></body>"
 PLACEHOLDER += b"</html>"
@@ -55,19 +56,32 @@ class PreviewState:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self.generation = 0  # grows with every build that changed the site: a page older than it reloads
         self.status = "building"  # "building", "ok" or "failed"
         self.messages: list[str] = []
+        self.version = 0  # grows with every update: what a page waiting for news last saw
 
     def update(self, status: str, messages: list[str] | None = None, published: bool = False) -> None:
-        with self._lock:
+        with self._changed:
             self.status = status
             self.messages = list(messages or [])
             self.generation += int(published)
+            self.version += 1
+            self._changed.notify_all()
 
-    def snapshot(self) -> dict[str, object]:
-        with self._lock:
-            return {"generation": self.generation, "status": self.status, "messages": list(self.messages)}
+    def snapshot(self, after: int | None = None, timeout: float = 0.0) -> dict[str, object]:
+        """The state now; with ``after``, once its version is no longer ``after`` or ``timeout`` seconds have
+        passed (a page learns of a build the moment it ends, not at its next poll)."""
+        with self._changed:
+            if after is not None:
+                self._changed.wait_for(lambda: self.version != after, timeout)
+            return {
+                "generation": self.generation,
+                "status": self.status,
+                "messages": list(self.messages),
+                "version": self.version,
+            }
 
 
 def inject(html: bytes, generation: int) -> bytes:
@@ -114,7 +128,9 @@ class _Handler(SimpleHTTPRequestHandler):
         path = urlsplit(self.path).path
         state = self.preview.state
         if path == STATE_URL:
-            return self._send(json.dumps(state.snapshot()).encode(), "application/json", with_body)
+            after = parse_qs(urlsplit(self.path).query).get("after", [""])[0]
+            news = state.snapshot(int(after), WAIT_SECONDS) if after.isdigit() else state.snapshot()
+            return self._send(json.dumps(news).encode(), "application/json", with_body)
         if path == SCRIPT_URL:
             return self._send(SCRIPT.read_bytes(), "text/javascript; charset=utf-8", with_body)
         if path.startswith(PREFIX):

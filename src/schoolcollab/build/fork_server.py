@@ -1,7 +1,7 @@
 """Start each chapter's kernel by forking a process that has already imported what every kernel imports.
 
-A kernel started from nothing spends about a second importing IPython, zmq, pandas, matplotlib,
-statsmodels and this package, and each chapter a build executes paid that again. This server pays it
+A kernel started from nothing spends about a second importing IPython, zmq, pandas, matplotlib and
+this package, and each chapter a build executes paid that again. This server pays it
 once per build: it imports all of that, listens on a Unix socket, and for every kernel the build asks
 for (through :mod:`.fork_client`) forks a child that becomes an ordinary ipykernel for one chapter, with
 the client's arguments, environment, working directory and standard streams. Nothing is read, loaded
@@ -35,16 +35,16 @@ from .fork_client import SIZE, read_exactly
 # here: it hooks figures into the kernel's display when first imported, and there is no kernel yet.
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
+# Only what many chapters import. A module one chapter needs (statsmodels and scipy for the matched-schools
+# study, seaborn for the print edition's gap map: 0.4 and 0.8 s) costs that kernel the same either way,
+# and imported here it would hold back every kernel of every build until it was done.
 WARM = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "matplotlib.pyplot",
-    "seaborn",
-    "statsmodels.api",
     "myst_nb",
-    "schoolcollab",
+    "schoolcollab.load",
     "schoolcollab.present",
-    "schoolcollab.study.replication",
 )
 
 

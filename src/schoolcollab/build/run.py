@@ -177,15 +177,12 @@ def _html_alongside_execution(
     ``forks`` is a fork server started ahead of the build for its kernels."""
     from .prefetch import Prefetched, default_jobs, plan, prefetch
 
-    todo = plan(project, stage, default_jobs(), for_print)
     handoff_dir = stage / "_build" / ".handoff"
-    handoff.announce(handoff_dir, [c.docname for c in todo])
+    handoff.hold(handoff_dir)  # Sphinx starts up (1 s or more) while the plan is made; it reads no page yet
     executing = threading.Event()
     executing.set()
     outcome: list[Prefetched | BaseException] = []
-    with _start_jupyter_book(project, "html", for_print, handoff_dir if todo else None) as proc:
-        if meanwhile is not None:
-            meanwhile()
+    with _start_jupyter_book(project, "html", for_print, handoff_dir) as proc:
 
         def stop_sphinx(_failure: object = None) -> None:
             proc.terminate()
@@ -193,6 +190,16 @@ def _html_alongside_execution(
                 proc.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+        try:
+            todo = plan(project, stage, default_jobs(), for_print)
+        except BaseException:
+            stop_sphinx()
+            handoff.release_all(handoff_dir)
+            raise
+        handoff.announce(handoff_dir, [c.docname for c in todo])
+        if meanwhile is not None:
+            meanwhile()
 
         def execute() -> None:
             try:

@@ -40,9 +40,13 @@
     if (box) box.remove();
   }
 
-  async function poll() {
+  // The preview holds each request open until something changes (or for 20 s), so a page hears of a
+  // build as it ends; after an error (the preview stopping or restarting) it asks again a second later.
+  async function poll(after) {
+    let seen = after;
     try {
-      const response = await fetch(STATE, { cache: "no-store" });
+      const query = after === null ? "" : "?after=" + after;
+      const response = await fetch(STATE + query, { cache: "no-store" });
       const state = await response.json();
       if (state.generation !== shown) {
         location.reload();
@@ -50,11 +54,13 @@
       }
       if (state.status === "failed") show(state.messages);
       else if (state.status === "ok") hide();
+      seen = state.version;
     } catch (error) {
-      // the preview is stopping or restarting: ask again
+      setTimeout(() => poll(null), 1000);
+      return;
     }
-    setTimeout(poll, 1000);
+    setTimeout(() => poll(seen), 0);
   }
 
-  poll();
+  poll(null);
 })();
