@@ -185,6 +185,8 @@ class ApaStyle(BaseStyle):
         self.sort = self.sorting_style.sort
         self.format_labels = self.citation_labels  # BaseStyle sets it to a label style's method
         self.citations: dict[str, Citation] = {}
+        # sphinxcontrib-bibtex asks for each entry twice, for the list and for its tooltip: formatted once
+        self._formatted: dict[tuple[str, str], CitedEntry] = {}
 
     def citation_labels(self, sorted_entries: Iterable[Entry]) -> list[str]:
         """Each entry's parenthetical citation, 'Chapman et al., 2009a'; remembered for :meth:`format_entry`."""
@@ -192,6 +194,11 @@ class ApaStyle(BaseStyle):
         return [c.label() for c in self.citations.values()]
 
     def format_entry(self, label: str, entry: Entry, bib_data: object = None) -> CitedEntry:
+        if (label, entry.key) not in self._formatted:
+            self._formatted[label, entry.key] = self._format(label, entry)
+        return self._formatted[label, entry.key]
+
+    def _format(self, label: str, entry: Entry) -> CitedEntry:
         citation = self.citations.get(entry.key) or citations([entry])[entry.key]
         author, date = _creators(entry), _date(entry, citation)
         head: Sequence[BaseText] = (author, date, _title(entry)) if author else (_title(entry), date)
