@@ -1,6 +1,6 @@
 """Write the book's downloads into the site being published, and link the PDF edition when it is current.
 
-Called by :func:`schoolcollab.build.run.publish` on the fresh copy of the site, before it is swapped into
+Called by :func:`schoolcollab.build.publish.publish` on the fresh copy of the site, before it is swapped into
 place, so the files are new at every build and a failed build publishes none of them. ``downloads/`` holds
 the evidence tables (CSV, one workbook, ``datapackage.json``, :mod:`schoolcollab.present.downloads`), the
 references (:mod:`schoolcollab.bib_export`) and, when the PDF was built from exactly the sources of this
