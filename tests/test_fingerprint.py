@@ -231,6 +231,40 @@ def test_a_build_skips_a_chapter_an_edit_does_not_affect_and_reruns_one_it_does(
     assert "(0 chapter(s) executed)" in build()
 
 
+def test_a_capture_in_one_thread_leaves_every_other_thread_unrecorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build loads the evidence base to share in a thread while its main thread plans and starts
+    kernels: the main thread must not record into that load's manifest (which is deleted when it ends)."""
+    import threading
+
+    from schoolcollab import inputs
+
+    monkeypatch.delenv(inputs.MANIFEST_ENV, raising=False)
+    mine, other = tmp_path / "mine.yaml", tmp_path / "other.yaml"
+    mine.write_text("a: 1\n", encoding="utf-8")
+    other.write_text("b: 2\n", encoding="utf-8")
+    inside, leave = threading.Event(), threading.Event()
+    seen: dict[str, list[str]] = {}
+
+    def load() -> None:
+        with inputs.capture() as found:
+            inputs.read_text(mine)
+            inside.set()
+            leave.wait(10)
+        seen["found"] = found
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    assert inside.wait(10)
+    assert not inputs.recording()
+    inputs.read_text(other)  # the main thread's read, while the capture is open in the other thread
+    leave.set()
+    thread.join(10)
+    assert seen["found"] == [str(mine.resolve())]
+    assert not inputs.recording()
+
+
 def test_the_evidence_base_shared_by_the_build_is_recorded_as_a_kernels_own_load_and_never_stale(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ PRINT_ENV = "SCHOOLCOLLAB_PRINT"
 # A manifest line is a path read directly, or one of these prefixes (see schoolcollab.facets):
 VIA = "via-evidence:"  # a path read only to load the evidence base, which the chapter sees through its facets
 FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chapter used, and its value's digest
+# What a kernel (or a Sphinx page) records, for the whole process: the manifest named in the environment.
 _recorded: set[str] = set()
 _via: list[str] = []
 _facets: set[str] = set()
@@ -34,70 +36,102 @@ _facets: set[str] = set()
 _frames: list[dict[str, Any]] = []
 
 
+class _Capture:
+    """What one :func:`capture` records: its own manifest and state, seen only by the thread running it.
+
+    The build loads the evidence base in a thread while its main thread plans and starts kernels; a
+    capture set in the process's environment would make those record into it too (and write to its
+    manifest after it was deleted)."""
+
+    def __init__(self, manifest: str) -> None:
+        self.manifest = manifest
+        self.recorded: set[str] = set()
+        self.facets: set[str] = set()
+        self.via: list[str] = []
+        self.frames: list[dict[str, Any]] = []
+
+
+_captures = threading.local()
+
+
+def _active() -> _Capture | None:
+    return getattr(_captures, "active", None)
+
+
+def _manifest() -> str | None:
+    active = _active()
+    return active.manifest if active is not None else os.environ.get(MANIFEST_ENV)
+
+
+def _state() -> tuple[set[str], set[str], list[str], list[dict[str, Any]]]:
+    """This thread's recorded lines, facets written, evidence loads under way and held frames."""
+    active = _active()
+    if active is not None:
+        return active.recorded, active.facets, active.via, active.frames
+    return _recorded, _facets, _via, _frames
+
+
 def _write(line: str) -> None:
-    manifest = os.environ.get(MANIFEST_ENV)
-    if not manifest or line in _recorded:
+    manifest = _manifest()
+    recorded = _state()[0]
+    if not manifest or line in recorded:
         return
-    _recorded.add(line)
+    recorded.add(line)
     with open(manifest, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 
 
 def record(path: Path) -> None:
     """Note that ``path`` was read while building the current chapter (no-op outside a build)."""
-    if not os.environ.get(MANIFEST_ENV):
+    if not _manifest():
         return
     resolved = str(Path(path).resolve())
-    _write((VIA if _via else "") + resolved)
+    _write((VIA if _state()[2] else "") + resolved)
 
 
 @contextmanager
 def loading_evidence() -> Iterator[None]:
     """Reads in this block load the evidence base: they are recorded as such, and the chapter's
     dependency on them is the facets it then uses (:func:`record_facet`), not their bytes."""
-    _via.append("evidence")
+    via = _state()[2]
+    via.append("evidence")
     try:
         yield
     finally:
-        _via.pop()
+        via.pop()
 
 
 @contextmanager
 def capture() -> Iterator[list[str]]:
-    """Record the inputs read in this block (in this process, as a kernel would) into the list it yields."""
+    """Record the inputs read in this block (in this thread, as a kernel would) into the list it yields."""
     import tempfile
 
-    global _recorded, _facets
-    saved = (_recorded, _facets, os.environ.get(MANIFEST_ENV))
     found: list[str] = []
+    outer = _active()
     with tempfile.TemporaryDirectory() as tmp:
         manifest = Path(tmp) / "manifest"
         manifest.touch()
-        _recorded, _facets = set(), set()
-        os.environ[MANIFEST_ENV] = str(manifest)
+        _captures.active = _Capture(str(manifest))
         try:
             yield found
             found.extend(manifest.read_text(encoding="utf-8").splitlines())
         finally:
-            _recorded, _facets = saved[0], saved[1]
-            if saved[2] is None:
-                os.environ.pop(MANIFEST_ENV, None)
-            else:
-                os.environ[MANIFEST_ENV] = saved[2]
+            _captures.active = outer
 
 
 def recording() -> bool:
     """Whether this process is a chapter's kernel in a build (its reads are being recorded)."""
-    return bool(os.environ.get(MANIFEST_ENV))
+    return bool(_manifest())
 
 
 def record_facet(name: str, value: Any) -> None:
     """Note that the current chapter used field ``name`` of the evidence base, with a digest of its value."""
     if not recording():
         return
-    if _frames:  # digested only if the call's own result has no digest (see call_facets)
-        _frames[-1].setdefault(name, value)
-    elif name not in _facets:
+    _, facets, _, frames = _state()
+    if frames:  # digested only if the call's own result has no digest (see call_facets)
+        frames[-1].setdefault(name, value)
+    elif name not in facets:
         from .facets import digest_value
 
         record_facet_digest(name, digest_value(value))
@@ -107,10 +141,11 @@ def record_facet_digest(name: str, digest: str) -> None:
     """Note a facet whose digest is already known: a tracked call and its result's digest."""
     if not recording():
         return
-    if _frames:
-        _frames[-1][name] = Digested(digest)
-    elif name not in _facets:
-        _facets.add(name)
+    _, facets, _, frames = _state()
+    if frames:
+        frames[-1][name] = Digested(digest)
+    elif name not in facets:
+        facets.add(name)
         _write(f"{FACET}{name}:{digest}")
 
 
@@ -120,7 +155,7 @@ class Digested(str):
 
 def holding_facets() -> bool:
     """Whether a tracked call is running (its facets are held, see :func:`held_facets`)."""
-    return bool(_frames)
+    return bool(_state()[3])
 
 
 @contextmanager
@@ -128,11 +163,12 @@ def held_facets() -> Iterator[dict[str, Any]]:
     """Hold the facets used in this block in the dict it yields, for the caller to keep or drop
     (:func:`release_facets`); they are not written unless released."""
     frame: dict[str, Any] = {}
-    _frames.append(frame)
+    frames = _state()[3]
+    frames.append(frame)
     try:
         yield frame
     finally:
-        _frames.pop()
+        frames.pop()
 
 
 def release_facets(frame: dict[str, Any]) -> None:
