@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from schoolcollab.build.fork_client import FORKS_ENV
 from schoolcollab.build.kernel_forks import ForkServer, kernel_forks
-from schoolcollab.build.prefetch import ForkedKernelManager
+from schoolcollab.build.kernel_managers import ForkedKernelManager, ReadyKernelManager, manager_options
 
 PROBE = (
     "import os, sys\n"
@@ -28,8 +28,7 @@ FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"
 
 def _run(cells: list[str], cwd: Path, env: dict[str, str], forked: bool) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    extra = {"kernel_manager_class": ForkedKernelManager} if forked else {}
-    client = NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(cwd)}}, **extra)
+    client = NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(cwd)}}, **manager_options(forked))
     client.execute(env={**os.environ, **env})
     return client.nb
 
@@ -58,6 +57,38 @@ def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path) -
         started.cells[1].outputs,
     )
     assert "image/png" in forked.cells[1].outputs[0]["data"]
+
+
+def test_the_build_s_kernels_are_ready_and_stopped_as_jupyter_client_s_own_are(tmp_path: Path) -> None:
+    """Without jupyter_client's 0.2 s wait for IOPub to fall silent, no output of a first cell is lost and no
+    kernel is left running; a notebook runs in the build's kernel as in jupyter_client's own."""
+    cells = ["print('first')", "1 + 1", "import sys; print('err', file=sys.stderr)"]
+    ours = [_run(cells, tmp_path, {}, forked=False) for _ in range(3)]
+    theirs = NotebookClient(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), timeout=120)
+    theirs.execute()
+
+    def outputs(nb: nbformat.NotebookNode) -> list[list[tuple[str, str]]]:
+        return [
+            [(o["output_type"], o.get("text") or o.get("data", {}).get("text/plain", "")) for o in c.outputs]
+            for c in nb.cells
+        ]
+
+    assert all(outputs(nb) == outputs(theirs.nb) for nb in ours), [outputs(nb) for nb in ours]
+    assert outputs(theirs.nb)[0] == [("stream", "first\n")]
+    km = ReadyKernelManager()
+    asyncio.run(_start_and_stop(km))
+    assert not km.has_kernel
+
+
+async def _start_and_stop(km: ReadyKernelManager) -> None:
+    await km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    pid = km.provisioner.pid if km.provisioner is not None else None
+    await km.shutdown_kernel(now=True)
+    kc.stop_channels()
+    assert pid is not None and not _alive(pid)
 
 
 def test_without_a_server_the_client_starts_a_plain_kernel(tmp_path: Path) -> None:

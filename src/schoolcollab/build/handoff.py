@@ -20,6 +20,7 @@ POLL_SECONDS = 0.05
 
 
 PLANNING = "plan.pending"  # no page is read while it exists: which chapters will execute is not known yet
+ANNOUNCED = "announced.txt"  # the chapters this build executes, one docname a line (written before PLANNING goes)
 
 
 def _marker(folder: Path, docname: str) -> Path:
@@ -32,14 +33,19 @@ def hold(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.running"):
         stale.unlink()
+    (folder / ANNOUNCED).unlink(missing_ok=True)
     (folder / PLANNING).touch()
 
 
 def announce(folder: Path, docnames: list[str]) -> None:
-    """Mark ``docnames`` as about to execute, then let Sphinx read every other page."""
+    """Mark ``docnames`` as about to execute (listed in the order they should be done), then let Sphinx
+    read every other page."""
     folder.mkdir(parents=True, exist_ok=True)
     for doc in docnames:
         _marker(folder, doc).touch()
+    partial = folder / f".{ANNOUNCED}.partial"
+    partial.write_text("".join(f"{doc}\n" for doc in docnames), encoding="utf-8")
+    os.replace(partial, folder / ANNOUNCED)
     (folder / PLANNING).unlink(missing_ok=True)
 
 
@@ -52,6 +58,29 @@ def release_all(folder: Path) -> None:
     for marker in folder.glob("*.running"):
         marker.unlink(missing_ok=True)
     (folder / PLANNING).unlink(missing_ok=True)
+
+
+def announced(parent: int, timeout: float) -> list[str] | None:
+    """In Sphinx: the chapters the build is executing (waiting until it has planned them), in the order it
+    expects them to be done; Sphinx must read them again whatever their records say. None without a
+    hand-off, or if the build is gone or no list came within ``timeout`` seconds (Sphinx then works out
+    which pages are outdated itself).
+
+    Asked for before Sphinx compares each chapter's recorded inputs: the build's plan has just done that
+    (it loaded the evidence base and called again what the chapters called), and has updated the record
+    of every chapter that only looked changed, so the comparison left to Sphinx is quick.
+    """
+    folder = os.environ.get(HANDOFF_ENV)
+    if not folder:
+        return None
+    planning, listed = Path(folder) / PLANNING, Path(folder) / ANNOUNCED
+    start = time.monotonic()
+    while planning.exists() and os.getppid() == parent and time.monotonic() - start < timeout:
+        time.sleep(POLL_SECONDS)
+    try:
+        return listed.read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return None
 
 
 def wait_for(docname: str, parent: int, timeout: float) -> float:

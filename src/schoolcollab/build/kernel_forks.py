@@ -1,9 +1,9 @@
 """Warm kernels for one build: start and stop the fork server (:mod:`.fork_server`).
 
 Started by the command line before it checks the input, or by :mod:`.prefetch` when a build executes
-more than one chapter: the server's imports then cost once instead of once per chapter, and the kernel
-manager there (``ForkedKernelManager``) starts kernels through it. Nothing heavy is imported here, so
-that the command line can start the server first thing. Each kernel is still a process of its own for
+more than one chapter: the server's imports then cost once instead of once per chapter, and
+:mod:`.kernel_managers`' ``ForkedKernelManager`` starts kernels through it. Nothing heavy is imported
+here, so that the command line can start the server first thing. Each kernel is still a process of its own for
 one chapter only, with the environment the build gives it (the inputs it must record, where the shared
 evidence base is). If the server does not come up, the build says so in its log and starts kernels the
 usual way.

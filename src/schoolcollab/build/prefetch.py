@@ -19,22 +19,21 @@ start) is left to Sphinx.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.cache.db import NbCacheRecord
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from sphinx_external_toc.parsing import parse_toc_yaml
@@ -42,7 +41,7 @@ from sphinx_external_toc.parsing import parse_toc_yaml
 from ..errors import display_path
 from ..inputs import MANIFEST_ENV, PRINT_ENV
 from ..paths import Project
-from . import fork_client, handoff
+from . import handoff
 from .fingerprint import (
     STATE_DIR,
     add_refreshed,
@@ -54,19 +53,10 @@ from .fingerprint import (
 )
 from .fork_client import FORKS_ENV
 from .kernel_forks import ForkServer, kernel_forks
+from .kernel_managers import manager_options
 from .parsed_chapters import read_chapter
 from .shared_evidence import SHARED_ENV, share_in_background, shared_path
 from .sphinx_ext import FP_KEY
-
-
-class ForkedKernelManager(AsyncKernelManager):
-    """Starts :mod:`.fork_client` where the kernel spec says ``python -m ipykernel_launcher``."""
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
-            return [sys.executable, "-S", "-I", fork_client.__file__, *cmd[3:]]
-        return cmd  # another kernel than ipykernel's: started as its spec says
 
 
 @dataclass(frozen=True)
@@ -162,10 +152,9 @@ async def _execute(
         # "immediate": once every cell has run and its outputs are in, the kernel holds nothing more;
         # a graceful shutdown kept the chapter's slot idle for 0.3 s (0.1 s this way)
         running: list[int] = []  # the notebook index of the cell executing, for a timeout to name it
-        forked: dict[str, Any] = {"kernel_manager_class": ForkedKernelManager} if FORKS_ENV in (shared or {}) else {}
         client = NotebookClient(
             nb,
-            **forked,
+            **manager_options(forked=FORKS_ENV in (shared or {})),
             timeout=timeout,
             allow_errors=False,
             record_timing=False,
@@ -248,6 +237,22 @@ def schedule(chapters: list[Chapter], times: dict[str, float], jobs: int) -> lis
     share = sum(times.get(c.docname, 0.0) for c in chapters) / max(jobs, 1)
     long = sorted((c for c in chapters if times.get(c.docname, 0.0) > share / 4), key=lambda c: -times[c.docname])
     return long + sorted((c for c in chapters if c not in long), key=lambda c: c.docname)
+
+
+UNTIMED_SECONDS = 0.5  # a chapter never timed, in the estimate of when each will be done
+
+
+def finish_order(chapters: list[Chapter], times: dict[str, float], jobs: int) -> list[str]:
+    """The docnames of ``chapters``, started in this order on ``jobs`` slots, in the order they should
+    finish by their last times: the order Sphinx reads them in (:mod:`.handoff`)."""
+    free = [0.0] * max(jobs, 1)
+    ends = []
+    for index, chapter in enumerate(chapters):
+        start = heapq.heappop(free)
+        end = start + times.get(chapter.docname, UNTIMED_SECONDS)
+        heapq.heappush(free, end)
+        ends.append((end, index, chapter.docname))
+    return [docname for _, _, docname in sorted(ends)]
 
 
 def execution_timeout(project: Project) -> int:

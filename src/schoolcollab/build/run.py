@@ -174,7 +174,7 @@ def _html_alongside_execution(
     With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
     the PDF build that follows finds them cached. ``meanwhile`` is called once Sphinx has started;
     ``forks`` is a fork server started ahead of the build for its kernels."""
-    from .prefetch import Prefetched, default_jobs, plan, prefetch
+    from .prefetch import Prefetched, default_jobs, finish_order, plan, prefetch, read_times
 
     handoff_dir = stage / "_build" / ".handoff"
     handoff.hold(handoff_dir)  # Sphinx starts up (1 s or more) while the plan is made; it reads no page yet
@@ -196,7 +196,7 @@ def _html_alongside_execution(
             stop_sphinx()
             handoff.release_all(handoff_dir)
             raise
-        handoff.announce(handoff_dir, [c.docname for c in todo])
+        handoff.announce(handoff_dir, finish_order(todo, read_times(project), default_jobs()))
         if meanwhile is not None:
             meanwhile()
 

@@ -54,6 +54,11 @@ def _tokens(env: BuildEnvironment) -> dict[str, str]:
     return env.schoolcollab_tokens  # type: ignore[attr-defined]
 
 
+def _handoff_timeout(app: Sphinx) -> float:
+    """How long Sphinx waits for the build (:mod:`.handoff`) before working without it."""
+    return max(600.0, 4.0 * float(app.config.nb_execution_timeout))
+
+
 def _split_frontmatter(text: str) -> tuple[dict[str, Any], str] | None:
     if not text.startswith("---"):
         return None
@@ -70,7 +75,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         return
     meta, body = parts
     # the build may still be executing this chapter, in parallel: read it once it is cached
-    waited = handoff.wait_for(docname, _PARENT, timeout=max(600.0, 4.0 * float(app.config.nb_execution_timeout)))
+    waited = handoff.wait_for(docname, _PARENT, timeout=_handoff_timeout(app))
     if waited > 0.5:
         logger.verbose("%s: waited %.1f s for its execution", docname, waited)
     state = _state_dir(app)
@@ -108,7 +113,9 @@ def on_env_get_outdated(
     """Pages whose code did not change but whose recorded inputs did, or that ran ahead of Sphinx."""
     project = find_project(Path(app.srcdir))
     state = _state_dir(app)
-    ahead = set(read_refreshed(state))
+    # the chapters the build executes now are read again, not compared: their records are being replaced
+    executing = handoff.announced(_PARENT, timeout=_handoff_timeout(app)) or []
+    ahead = set(read_refreshed(state)) | set(executing)
     return [
         doc
         for doc in env.found_docs
@@ -116,6 +123,16 @@ def on_env_get_outdated(
         and doc not in added
         and (doc in ahead or (doc in _tokens(env) and is_outdated(project, state, doc, _for_print())))
     ]
+
+
+def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Read the pages the build is not executing first, then the others in the order the build expects
+    them to be done: each is then read as soon as it is cached, rather than Sphinx waiting for one still
+    running while pages after it in name order are ready."""
+    order = handoff.announced(_PARENT, timeout=_handoff_timeout(app))
+    if order:
+        rank = {doc: i for i, doc in enumerate(order)}
+        docnames.sort(key=lambda doc: (doc in rank, rank.get(doc, 0)))  # stable: the rest keep their order
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -192,6 +209,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
     app.connect("build-finished", on_build_finished)
