@@ -1,11 +1,13 @@
 """Preview the book while editing it (``schoolcollab preview``): serve it, rebuild it when an input
 changes, and reload the pages open in a browser.
 
-Each rebuild is ``schoolcollab build`` in a child process: the same checked, staged build an author runs,
-with the package's code as it is now (an edit under ``src/`` takes effect), and a child that can be
-stopped with everything it started. The published ``_build/html`` is only ever swapped whole, so the
-server shows the last good book until a build succeeds. The reload script is added to HTML pages as they
-are sent; the files in ``_build/html`` never hold it.
+Each rebuild is ``schoolcollab build`` in a child process: the same checked, staged build an author
+runs, with the package's code as it is now (an edit under ``src/`` takes effect), and a child that can
+be stopped with everything it started. The child for the next rebuild is started as soon as a build
+ends, and imports what a build needs while the author edits (:mod:`.build.warm_build`). The published
+``_build/html`` is only ever swapped whole, so the server shows the last good book until a build
+succeeds. The reload script is added to HTML pages as they are sent; the files in ``_build/html`` never
+hold it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from filelock import FileLock, Timeout
 from watchfiles import Change, DefaultFilter, watch
 
+from .build.warm_build import GO
 from .paths import Project
 
 PREFIX = "/__preview/"  # the preview's own URLs; no page of the book lives under it
@@ -212,6 +215,7 @@ class Builder:
         self.stopping = threading.Event()
         self._guard = threading.Lock()  # a build is not started once stop() has begun
         self._proc: subprocess.Popen[str] | None = None
+        self._ready: subprocess.Popen[str] | None = None  # the next build's process, already importing
 
     def request(self) -> None:
         self.wanted.set()
@@ -223,19 +227,33 @@ class Builder:
                 if not self.stopping.is_set():
                     self._build_once()
 
+    def _warm(self) -> subprocess.Popen[str]:
+        """A build's process, importing now and building when told (:mod:`.build.warm_build`)."""
+        root = str(self.project.root)
+        command = [sys.executable, "-m", "schoolcollab.build.warm_build", "build", "--root", root]
+        # its own session: Ctrl+C reaches the preview, which stops the build with all it started
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
     def _build_once(self) -> None:
-        command = [sys.executable, "-m", "schoolcollab.cli", "build", "--root", str(self.project.root)]
         with self._guard:
             if self.stopping.is_set():
                 return
             self.state.update("building")
             self.report("building ...")
-            # its own session: Ctrl+C reaches the preview, which stops the build with all it started
-            self._proc = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-            )
-        stdout, stderr = self._proc.communicate()
+            ready, self._ready = self._ready, None
+            self._proc = ready if ready is not None and ready.poll() is None else self._warm()
+        stdout, stderr = self._proc.communicate(GO + "\n")
         code = self._proc.returncode
+        with self._guard:
+            if not self.stopping.is_set():
+                self._ready = self._warm()  # for the next edit: its imports happen while the author types
         if self.stopping.is_set():
             return
         if code == 0:
@@ -250,19 +268,23 @@ class Builder:
                 self.report(f"  {line}")
 
     def stop(self) -> None:
-        """Stop building: a running build is terminated (the next build repairs what it left)."""
+        """Stop building: a running build is terminated (the next build repairs what it left), and the
+        process waiting for the next one ends."""
         with self._guard:
             self.stopping.set()
             self.wanted.set()
-            proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            procs = [p for p in (self._proc, self._ready) if p is not None and p.poll() is None]
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
 
 
 def watched(project: Project) -> tuple[list[Path], list[Path]]:

@@ -1,0 +1,66 @@
+"""A build's process started ahead of the edit it will build: the preview's rebuilds without start-up.
+
+    python -m schoolcollab.build.warm_build build --root BOOK
+
+Started by the preview once a build is over, this process imports what ``schoolcollab build`` imports (the
+command line, the check and its loaders, the executor, jupyter-cache: about a second on two cores), then
+waits. When a line ``go`` comes on its standard input it runs ``schoolcollab build`` with its arguments and
+exits with that build's status; at the end of its input without ``go`` it exits at once. Nothing of the book
+is read before the word, so the check, the plan and the build see the files as they are when it comes.
+
+If the package's code changed after this process started (an edit under ``src/``), the imported modules
+may be the old ones: the process then replaces itself with a fresh interpreter running the same command,
+so a rebuild never runs old code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from .fingerprint import digest
+
+GO = "go"
+# What a rebuild imports before it executes a chapter, heaviest first: pandas and the loaders (the check),
+# jupyter-cache and SQLAlchemy (the plan), jupyter_client (the fork server's client).
+WARM = (
+    "schoolcollab.check",
+    "schoolcollab.load",
+    "schoolcollab.build.run",
+    "schoolcollab.build.prefetch",
+    "schoolcollab.build.kernel_forks",
+    "schoolcollab.cli",
+)
+
+
+def package_digest(folder: Path) -> str:
+    """A digest of the package's source files in ``folder`` (not its bytecode caches)."""
+    return digest([folder], folder.parent)
+
+
+def stale(folder: Path, started: str) -> bool:
+    """Whether the package's code in ``folder`` is no longer what it was when ``started`` was taken."""
+    return package_digest(folder) != started
+
+
+def run_when_told(argv: list[str]) -> int:
+    """Import, wait for the word, then build with ``argv`` (the command line's own arguments)."""
+    folder = Path(__file__).resolve().parent.parent
+    started = package_digest(folder)  # before the imports: an edit during them counts as a change
+    for name in WARM:
+        importlib.import_module(name)
+    if sys.stdin.readline().strip() != GO:
+        return 0
+    if stale(folder, started):
+        os.execv(sys.executable, [sys.executable, "-m", "schoolcollab.cli", *argv])
+    from ..cli import main as cli_main
+
+    sys.argv = ["schoolcollab", *argv]
+    cli_main()  # exits with the build's status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_when_told(sys.argv[1:]))
