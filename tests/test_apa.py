@@ -294,3 +294,37 @@ def test_the_built_book_cites_and_lists_in_apa_form(hostile_book) -> None:
     flat = " ".join(structure.split())
     assert "Hill et al. (2012) separate" in flat and "(Armstrong, 2015)" in flat
     assert "Chapman and Muijs (2014) drew six broad kinds" in flat
+
+
+def test_entries_kept_from_the_last_build_are_the_ones_it_would_format_and_an_edit_is_formatted_again(
+    bib, tmp_path, monkeypatch
+) -> None:
+    from schoolcollab.build import apa_style
+
+    kept = tmp_path / "kept.pickle"
+    apa_style.load_kept(kept)  # none yet
+    first = {e.key: e.text.render_as("text") for e in ApaStyle().format_entries(bib.entries.values())}
+    apa_style.save_kept(kept)
+
+    edited = parse_file(str(ROOT / "references.bib"))
+    key = "carlisle2013role"
+    edited.entries[key].fields["title"] = "A title changed since the last build"
+    formatted: list[str] = []
+    real = ApaStyle._format
+
+    def counting(self, label, entry, citation):
+        formatted.append(entry.key)
+        return real(self, label, entry, citation)
+
+    monkeypatch.setattr(ApaStyle, "_format", counting)
+    apa_style.load_kept(kept)
+    again = {e.key: e.text.render_as("text") for e in ApaStyle().format_entries(edited.entries.values())}
+    assert formatted == [key]  # the only entry whose fields changed
+    assert "A title changed since the last build" in again[key]
+    assert {k: v for k, v in again.items() if k != key} == {k: v for k, v in first.items() if k != key}
+    apa_style.load_kept(tmp_path / "missing.pickle")
+    kept.write_bytes(b"not a pickle")
+    apa_style.load_kept(kept)  # unreadable: everything is formatted again
+    formatted.clear()
+    list(ApaStyle().format_entries(bib.entries.values()))
+    assert len(formatted) == len(bib.entries)

@@ -135,10 +135,23 @@ def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[s
         docnames.sort(key=lambda doc: (doc in rank, rank.get(doc, 0)))  # stable: the rest keep their order
 
 
+APA_KEPT = "apa-entries.pickle"  # the reference list's entries as this build formatted them
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    from . import apa_style
+
+    apa_style.load_kept(Path(app.doctreedir) / APA_KEPT)
+
+
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    """Pages executed ahead of Sphinx are now rendered: forget them, unless the build failed."""
+    """Pages executed ahead of Sphinx are now rendered: forget them, unless the build failed. The
+    reference list's entries are kept for the next build."""
     if exception is None and app.statuscode == 0 and not getattr(app, "_warncount", 0):
+        from . import apa_style
+
         clear_refreshed(_state_dir(app))
+        apa_style.save_kept(Path(app.doctreedir) / APA_KEPT)
 
 
 def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
@@ -212,6 +225,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
+    app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", on_build_finished)
     # each parallel reader is its own process, so the manifest variable set for a page is its own;
     # env_version 2: the HTML translator changed (build.accessibility), so every page is written anew
