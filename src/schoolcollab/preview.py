@@ -3,7 +3,7 @@ changes, and reload the pages open in a browser.
 
 Each rebuild is ``schoolcollab build`` in a child process: the same checked, staged build an author
 runs, with the package's code as it is now (an edit under ``src/`` takes effect), and a child that can
-be stopped with everything it started. The child for the next rebuild is started as soon as a build
+be stopped with everything it started. The child for the next rebuild is started a second after a build
 ends, and imports what a build needs while the author edits (:mod:`.build.warm_build`). The published
 ``_build/html`` is only ever swapped whole, so the server shows the last good book until a build
 succeeds. The reload script is added to HTML pages as they are sent; the files in ``_build/html`` never
@@ -40,6 +40,7 @@ WATCHED_FILES = ("references.bib", "_config.yml", "_toc.yml")
 LOCK_NAME = ".preview.lock"
 ADDRESS_NAME = ".preview.url"  # where the running preview is, for the message of a second one
 STOP_SECONDS = 10  # how long a stopped build gets to exit before it is killed
+WARM_AFTER = 1.0  # seconds after a build before the next one's process starts importing
 WAIT_SECONDS = 20  # how long a page's request for news is held open when there is none
 PLACEHOLDER = b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>"
 PLACEHOLDER += b"<body><main><h1>The book is being built</h1><p>This page reloads when it is ready.</p></main></body>"
@@ -216,6 +217,7 @@ class Builder:
         self._guard = threading.Lock()  # a build is not started once stop() has begun
         self._proc: subprocess.Popen[str] | None = None
         self._ready: subprocess.Popen[str] | None = None  # the next build's process, already importing
+        self._ended = 0.0  # when the last build ended (time.monotonic)
 
     def request(self) -> None:
         self.wanted.set()
@@ -226,6 +228,15 @@ class Builder:
                 self.wanted.clear()
                 if not self.stopping.is_set():
                     self._build_once()
+            else:
+                self._prepare()
+
+    def _prepare(self) -> None:
+        """Start the next build's process once the last build is a while over: started at once, its
+        imports took the cores from the browser reloading the pages of the build just made."""
+        with self._guard:
+            if self._ready is None and not self.stopping.is_set() and time.monotonic() - self._ended > WARM_AFTER:
+                self._ready = self._warm()
 
     def _warm(self) -> subprocess.Popen[str]:
         """A build's process, importing now and building when told (:mod:`.build.warm_build`)."""
@@ -251,9 +262,7 @@ class Builder:
             self._proc = ready if ready is not None and ready.poll() is None else self._warm()
         stdout, stderr = self._proc.communicate(GO + "\n")
         code = self._proc.returncode
-        with self._guard:
-            if not self.stopping.is_set():
-                self._ready = self._warm()  # for the next edit: its imports happen while the author types
+        self._ended = time.monotonic()
         if self.stopping.is_set():
             return
         if code == 0:
