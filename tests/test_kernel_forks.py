@@ -76,8 +76,11 @@ def test_the_build_s_kernels_are_ready_and_stopped_as_jupyter_client_s_own_are(t
     assert all(outputs(nb) == outputs(theirs.nb) for nb in ours), [outputs(nb) for nb in ours]
     assert outputs(theirs.nb)[0] == [("stream", "first\n")]
     km = ReadyKernelManager()
-    asyncio.run(_start_and_stop(km))
-    assert not km.has_kernel
+    # in a thread of its own: a browser test run before in this worker may leave this thread's loop running
+    stopping = threading.Thread(target=lambda: asyncio.run(_start_and_stop(km)))
+    stopping.start()
+    stopping.join(120)
+    assert not km.has_kernel and _stopped_pids
 
 
 async def _start_and_stop(km: ReadyKernelManager) -> None:
@@ -89,6 +92,10 @@ async def _start_and_stop(km: ReadyKernelManager) -> None:
     await km.shutdown_kernel(now=True)
     kc.stop_channels()
     assert pid is not None and not _alive(pid)
+    _stopped_pids.append(pid)
+
+
+_stopped_pids: list[int] = []
 
 
 def test_without_a_server_the_client_starts_a_plain_kernel(tmp_path: Path) -> None:
@@ -152,3 +159,17 @@ def test_a_server_stopped_before_it_is_ready_is_killed_not_waited_for(tmp_path: 
         ready.stop()
         assert ready._server.returncode == 0  # ready, it is asked to stop and exits by itself
     assert "Traceback" not in (tmp_path / "build.log").read_text()
+
+
+def test_a_terminated_server_removes_its_folder(tmp_path: Path) -> None:
+    """Terminated with its process group (a stopped preview, a build killed by SIGTERM), the server leaves
+    no folder behind in the system's temporary directory."""
+    with (tmp_path / "build.log").open("w") as log:
+        server = ForkServer(log)
+        assert server.environment(log)
+        folder = Path(server._folder)
+        assert folder.is_dir()
+        server._server.terminate()
+        assert server._server.wait(timeout=30) == 0
+        assert not folder.exists()
+        server.stop()  # after it: nothing left to do, and no error

@@ -70,7 +70,7 @@ def build(
     root: Path | None = ROOT,
 ) -> None:
     """Check the input, then build the HTML book into _build/html (and the PDF with --pdf)."""
-    from .build.run import BuildBusy, build_book, is_current, missing_tex, source_digest
+    from .build.run import BuildBusy, build_book, is_current, missing_tex
 
     project = _project(root)
     if pdf and (missing := missing_tex()):
@@ -85,7 +85,7 @@ def build(
     from .build.kernel_forks import forks_ahead  # jupyter_client: not for a book that is up to date
 
     # the kernels' fork server imports on the other core while the input is checked and the build planned
-    with forks_ahead(project, source_digest(project)) as forks:
+    with forks_ahead(project) as forks:
         from .check import check_project
 
         report = check_project(project)

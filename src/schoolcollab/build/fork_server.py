@@ -82,7 +82,7 @@ def _become_kernel(conn: socket.socket, request: dict[str, Any], fds: list[int])
     code = 1
     try:
         os.setsid()  # as jupyter_client starts kernels: a Ctrl+C in the terminal does not reach it
-        for signum in (signal.SIGCHLD, signal.SIGINT):
+        for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
@@ -126,10 +126,27 @@ def serve_forks(address: str) -> None:
     events = selectors.DefaultSelector()
     events.register(listener, selectors.EVENT_READ)
     events.register(sys.stdin, selectors.EVENT_READ)
+    # terminated with the process group that holds it (a stopped preview, a killed build): its folder
+    # goes too, as when its input closes
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _serve(listener, events)
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(address)
+            os.rmdir(os.path.dirname(address))  # the folder the build made for it, if nothing else is there
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _serve(listener: socket.socket, events: selectors.BaseSelector) -> None:
     while True:
         ready = {key.fileobj for key, _ in events.select()}
         if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1):
-            break
+            return
         if listener not in ready:
             continue
         conn, _ = listener.accept()
@@ -149,13 +166,12 @@ def serve_forks(address: str) -> None:
         with contextlib.suppress(OSError):  # the client is already gone; the child notices and exits
             conn.sendall(SIZE.pack(pid))
         conn.close()
-    listener.close()
-    os.unlink(address)
 
 
 if __name__ == "__main__":
     warm()
-    serve_forks(sys.argv[1])
+    with contextlib.suppress(SystemExit):  # terminated: its folder is already removed
+        serve_forks(sys.argv[1])
     sys.stdout.flush()
     sys.stderr.flush()
     # the build waits for this exit: tearing down the modules imported above took it 0.3 s or more, and

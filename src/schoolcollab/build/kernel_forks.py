@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 from ..inputs import MANIFEST_ENV, PRINT_ENV
@@ -90,17 +91,52 @@ class ForkServer:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-@contextmanager
-def forks_ahead(project: Project, digest: str) -> Iterator[ForkServer]:
-    """A fork server started now, ahead of a build of ``project`` whose sources' digest is ``digest``;
-    its own messages (normally none: kernels write to the build's log) go to _build/fork-server.log."""
+def code_digest(project: Project) -> str:
+    """A digest of the package's code, the only input a fork server reads (it imports the package)."""
+    from .fingerprint import digest
+
+    return digest([project.package], project.root)
+
+
+_waiting: dict[Path, tuple[ForkServer, IO[str]]] = {}  # started by start_ahead, for this process's next build
+
+
+def start_ahead(project: Project) -> None:
+    """Start the fork server of this process's next build of ``project`` now (:mod:`.warm_build`): it then
+    imports while nothing else runs, instead of beside the check and the plan."""
     project.build_dir.mkdir(parents=True, exist_ok=True)
-    with open(project.build_dir / "fork-server.log", "a", encoding="utf-8") as log:
-        server = ForkServer(log, digest)
-        try:
-            yield server
-        finally:
-            server.stop()
+    log = open(project.build_dir / "fork-server.log", "a", encoding="utf-8")  # noqa: SIM115 - kept open for it
+    _waiting[project.root] = (ForkServer(log, code_digest(project)), log)
+
+
+def stop_waiting() -> None:
+    """Stop the servers :func:`start_ahead` started that no build took."""
+    while _waiting:
+        server, log = _waiting.popitem()[1]
+        server.stop()
+        log.close()
+
+
+@contextmanager
+def forks_ahead(project: Project) -> Iterator[ForkServer]:
+    """A fork server for a build of ``project`` starting now (the one :func:`start_ahead` started, if the
+    package's code is still what it imported); its own messages (normally none: kernels write to the
+    build's log) go to _build/fork-server.log."""
+    waiting = _waiting.pop(project.root, None)
+    if waiting is not None and waiting[0].digest == code_digest(project):
+        server, log = waiting
+    else:
+        if waiting is not None:
+            waiting[0].stop()
+            waiting[1].close()
+        project.build_dir.mkdir(parents=True, exist_ok=True)
+        log = open(project.build_dir / "fork-server.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        server = ForkServer(log, code_digest(project))
+    try:
+        yield server
+    finally:
+        server.stop()
+        log.close()
 
 
 @contextmanager

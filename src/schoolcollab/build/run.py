@@ -23,6 +23,7 @@ from . import handoff
 from .downloads import current_pdf, download_files, write_downloads
 from .fingerprint import STATE_DIR, digest, evidence_as_now, forget_executions
 from .handoff import HANDOFF_ENV
+from .kernel_forks import code_digest
 from .publish import publish, publish_file
 
 if TYPE_CHECKING:
@@ -304,12 +305,12 @@ def _build(
     digest_before = source_digest(project)
     log_path = project.build_dir / "build.log"
     log_path.write_text("", encoding="utf-8")
-    if forks is not None and forks.digest != digest_before:
-        # edited since the server started: it may have imported the package as it was before
+    if forks is not None and forks.digest != code_digest(project):
+        # the package edited since the server started: it may have imported the code as it was before
         forks.stop()
         forks = None
         with open(log_path, "a", encoding="utf-8") as log:
-            log.write("the sources changed after the fork server started: kernels start from a new one\n")
+            log.write("the package changed after the fork server started: kernels start from a new one\n")
     result = BuildResult(False, log_path)
     downloads: list[Future[dict[str, bytes] | None]] = []
     # the downloads are computed while Sphinx runs (the main thread only waits for it), written at publishing

@@ -4,9 +4,10 @@
 
 Started by the preview once a build is over, this process imports what ``schoolcollab build`` imports (the
 command line, the check and its loaders, the executor, jupyter-cache: about a second on two cores), then
-waits. When a line ``go`` comes on its standard input it runs ``schoolcollab build`` with its arguments and
-exits with that build's status; at the end of its input without ``go`` it exits at once. Nothing of the book
-is read before the word, so the check, the plan and the build see the files as they are when it comes.
+starts the build's fork server (:mod:`.kernel_forks`), and waits. When a line ``go`` comes on its standard
+input it runs ``schoolcollab build`` with its arguments and exits with that build's status; at the end of
+its input without ``go`` it exits at once. Nothing of the book is read before the word, so the check, the
+plan and the build see the files as they are when it comes.
 
 If the package's code changed after this process started (an edit under ``src/``), the imported modules
 may be the old ones: the process then replaces itself with a fresh interpreter running the same command,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -45,15 +47,45 @@ def stale(folder: Path, started: str) -> bool:
     return package_digest(folder) != started
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _start_forks(argv: list[str]) -> None:
+    """Start the build's fork server now, for the book named by ``--root`` (the command line finds it
+    and uses it if the package's code is unchanged; it ends with this process)."""
+    from ..paths import find_project
+    from .kernel_forks import start_ahead
+
+    root = Path(argv[argv.index("--root") + 1]) if "--root" in argv[:-1] else None
+    try:
+        project = find_project(root)
+    except FileNotFoundError:
+        return  # the command line will say so, once told to build
+    start_ahead(project)
+
+
 def run_when_told(argv: list[str]) -> int:
     """Import, wait for the word, then build with ``argv`` (the command line's own arguments)."""
     folder = Path(__file__).resolve().parent.parent
     started = package_digest(folder)  # before the imports: an edit during them counts as a change
     for name in WARM:
         importlib.import_module(name)
-    if sys.stdin.readline().strip() != GO:
+    from .kernel_forks import stop_waiting
+
+    previous = signal.signal(signal.SIGTERM, _stop)  # the preview stopping: the fork server goes too
+    try:
+        _start_forks(argv)
+        told = sys.stdin.readline().strip() == GO
+    except SystemExit:
+        stop_waiting()
+        raise
+    signal.signal(signal.SIGTERM, previous)
+    if not told:
+        stop_waiting()
         return 0
     if stale(folder, started):
+        stop_waiting()
         os.execv(sys.executable, [sys.executable, "-m", "schoolcollab.cli", *argv])
     from ..cli import main as cli_main
 
