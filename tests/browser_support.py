@@ -7,6 +7,8 @@ conftest.py, once per test session, since every browser test only reads the buil
 from __future__ import annotations
 
 import shutil
+from collections import deque
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from schoolcollab.paths import Project
@@ -16,9 +18,13 @@ LOCAL = {"127.0.0.1", "localhost"}
 
 
 class Visit:
-    """One page load with everything the page asked for, and everything it complained about."""
+    """One page load with everything the page asked for, and everything it complained about.
 
-    def __init__(self, browser, url: str):
+    ``settled=False`` only starts the load: :meth:`settle` then waits for the network to go quiet, so
+    that several pages can load, and sit out their quiet half-second, at once (:func:`visits`).
+    """
+
+    def __init__(self, browser, url: str, *, settled: bool = True):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -26,7 +32,12 @@ class Visit:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.context.route("**/*", self._route)
-        self.page.goto(url, wait_until="networkidle")
+        self.page.goto(url, wait_until="networkidle" if settled else "commit")
+
+    def settle(self) -> Visit:
+        """Wait until the page has loaded and made no request for half a second (Playwright's networkidle)."""
+        self.page.wait_for_load_state("networkidle")
+        return self
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -39,6 +50,26 @@ class Visit:
 
     def close(self) -> None:
         self.context.close()
+
+
+AHEAD = 4  # pages loading while the one before them is looked at
+
+
+def visits(browser, urls: list[str], ahead: int = AHEAD) -> Iterator[Visit]:
+    """A settled :class:`Visit` of each of ``urls`` in turn, each in its own browser context, while the next
+    ``ahead`` load: the half-second of quiet each page is given then passes for several pages at once.
+    The caller closes each visit; those not yet handed out are closed if the caller stops early."""
+    pending: deque[Visit] = deque()
+    try:
+        for url in urls:
+            pending.append(Visit(browser, url, settled=False))
+            if len(pending) > ahead:
+                yield pending.popleft().settle()
+        while pending:
+            yield pending.popleft().settle()
+    finally:
+        for visit in pending:
+            visit.close()
 
 
 def pages(project: Project) -> list[str]:

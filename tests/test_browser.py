@@ -2,18 +2,20 @@
 
 Every page loads with no console error and no request leaving the machine; internal links resolve;
 the explorer's search box filters and its headings sort; the book's search finds a source by author.
-A screenshot of every page is kept under _build/test-artifacts/browser/ for a human to look at.
+A screenshot of every page is kept under _build/test-artifacts/browser/ for a human to look at. Every
+page is loaded once for the screenshots, the console and the links (``walk``), a few at a time.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
 
-from browser_support import LOCAL, MAIN_TABLES, Visit, pages, rows
+from browser_support import LOCAL, MAIN_TABLES, Visit, pages, rows, visits
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -21,31 +23,42 @@ CLI = str(Path(sys.executable).with_name("schoolcollab"))
 ARTEFACTS = ROOT / "_build" / "test-artifacts" / "browser"
 
 
-def test_every_page_loads_cleanly_offline_and_is_photographed(site, browser) -> None:
+@dataclass
+class Walk:
+    """Every page of the book loaded once: what it complained of, its links, its ids."""
+
+    problems: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (page, href as the browser resolved it)
+    ids: dict[str, set[str] | None] = field(default_factory=dict)  # url -> the ids it built; None: did not load
+
+
+@pytest.fixture(scope="module")
+def walk(site, browser) -> Walk:
+    """Each page of the built book visited once, photographed, and read for its links and ids."""
     project, base = site
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTEFACTS.glob("*.png"):
         old.unlink()
-    problems = {}
-    for rel in pages(project):
-        visit = Visit(browser, base + rel)
+    found = Walk()
+    for rel, visit in zip(pages(project), visits(browser, [base + rel for rel in pages(project)]), strict=True):
         visit.page.screenshot(path=str(ARTEFACTS / (rel.replace("/", "__")[:-5] + ".png")), full_page=True)
+        hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        found.links += [(rel, href) for href in hrefs]
+        found.ids[base + rel] = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
         if visit.errors or visit.outside:
-            problems[rel] = {"console": visit.errors, "outside": visit.outside}
+            found.problems[rel] = {"console": visit.errors, "outside": visit.outside}
         visit.close()
-    assert not problems
-    assert len(list(ARTEFACTS.glob("*.png"))) == len(pages(project))
+    return found
 
 
-def test_every_internal_link_resolves_in_the_browser(site, browser) -> None:
-    project, base = site
-    links: list[tuple[str, str]] = []
-    ids: dict[str, set[str] | None] = {}  # a page's ids as the browser built them; None: it did not load
-    for rel in pages(project):  # each page loaded once: its links, and its own ids as a link's target
-        visit = Visit(browser, base + rel)
-        links += [(rel, href) for href in visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")]
-        ids[base + rel] = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-        visit.close()
+def test_every_page_loads_cleanly_offline_and_is_photographed(site, walk: Walk) -> None:
+    project, _ = site
+    assert not walk.problems
+    assert len(list(ARTEFACTS.glob("*.png"))) == len(pages(project)) == len(walk.ids)
+
+
+def test_every_internal_link_resolves_in_the_browser(browser, walk: Walk) -> None:
+    links, ids = walk.links, dict(walk.ids)
     broken = []
     for rel, href in links:
         url, fragment = urldefrag(href)
