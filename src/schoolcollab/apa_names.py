@@ -13,6 +13,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pybtex.database import Entry, Person
 from pybtex.richtext import BaseText, Tag, Text
@@ -50,15 +51,27 @@ def creators(entry: Entry) -> tuple[str, Sequence[Person]]:
     return "", ()
 
 
+# A name's parts are read from LaTeX at every use, and the list is sorted and cited by the same ~300
+# names over and over: read once per spelling (rich text is never changed in place, so it can be shared)
+@lru_cache(maxsize=4096)
+def _surname(parts: tuple[str, ...]) -> Text:
+    return Text(" ").join([Text.from_latex(part) for part in parts])
+
+
+@lru_cache(maxsize=4096)
+def _initials(given: tuple[str, ...]) -> Text:
+    names = [Text.from_latex(part) for part in given]
+    return Text(" ").join([name.abbreviate() if not str(name).endswith(".") else name for name in names])
+
+
 def surname(person: Person) -> Text:
     """'van der Berg', 'Department for Education': the particles and the family name (or a group's name)."""
-    return Text(" ").join(person.rich_prelast_names + person.rich_last_names)
+    return _surname(tuple(person.prelast_names + person.last_names))
 
 
 def initials(person: Person) -> Text:
     """'P. A.' for Paul Andrew, 'J.-P.' for Jean-Paul; empty for a group author or a bare surname."""
-    given = person.rich_first_names + person.rich_middle_names
-    return Text(" ").join([name.abbreviate() if not str(name).endswith(".") else name for name in given])
+    return _initials(tuple(person.first_names + person.middle_names))
 
 
 def listed_name(person: Person) -> Text:
