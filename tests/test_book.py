@@ -14,7 +14,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from schoolcollab.build.run import jb_command
+from schoolcollab.build.sphinx_process import jb_command
 from schoolcollab.paths import Project
 
 from conftest import copy_book

@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from schoolcollab.build.warm_build import GO, package_digest, stale
+from schoolcollab.paths import Project
 
 
 def _warm(root: Path, said: str) -> subprocess.CompletedProcess[str]:
@@ -35,3 +38,36 @@ def test_an_edit_to_the_package_s_code_makes_it_stale_and_its_bytecode_does_not(
     assert not stale(package, started)
     module.write_text("X = 2\n", encoding="utf-8")
     assert stale(package, started)
+
+
+@pytest.mark.slow
+def test_a_sphinx_started_ahead_builds_the_edit_made_after_it_started(built_copy: Project) -> None:
+    from schoolcollab.build import run
+    from schoolcollab.build import sphinx_process as sp
+
+    sp.start_sphinx_ahead(built_copy)
+    (ahead,) = sp._ahead.values()
+    csv = built_copy.data / "review" / "initiatives.csv"
+    text = csv.read_text(encoding="utf-8")
+    first = text.splitlines()[1].split(",")[1]  # the first initiative's name
+    csv.write_text(text.replace(first, first + " (renamed)", 1), encoding="utf-8")  # saved after it started
+    try:
+        result = run.build_book(built_copy)
+        taken = ahead.poll() == 0 and not sp._ahead  # that process built the book; none is left waiting
+    finally:
+        sp.stop_sphinx_ahead()
+    assert result.ok, result.warnings
+    assert taken
+    page = (built_copy.build_dir / "html" / "chapters" / "appendix-initiatives.html").read_text(encoding="utf-8")
+    assert first + " (renamed)" in page
+
+
+@pytest.mark.slow
+def test_a_sphinx_started_ahead_and_never_told_builds_nothing(book: Project) -> None:
+    from schoolcollab.build import sphinx_process as sp
+
+    sp.start_sphinx_ahead(book)
+    (ahead,) = sp._ahead.values()
+    sp.stop_sphinx_ahead()
+    assert ahead.returncode == 0 and not sp._ahead
+    assert not (sp.stage_dir(book) / "_build" / "html").exists()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,14 +14,19 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
-from ..inputs import PRINT_ENV
 from ..paths import Project
 from . import handoff
 from .downloads import current_pdf, download_files, write_downloads
 from .fingerprint import STATE_DIR, digest, evidence_as_now, forget_executions
-from .handoff import HANDOFF_ENV
 from .kernel_forks import code_digest
 from .publish import publish, publish_file
+from .sphinx_process import (
+    STOP_SECONDS,
+    follow_jupyter_book,
+    handoff_dir_of,
+    stage_dir,
+    start_jupyter_book,
+)
 
 if TYPE_CHECKING:
     from .kernel_forks import ForkServer
@@ -33,16 +35,7 @@ if TYPE_CHECKING:
 # .prefetch (jupyter-cache, nbclient, Sphinx: about 1 s) is imported where a build executes, not here:
 # `schoolcollab build` on a book that is up to date only needs is_current.
 
-STAGE = ".stage"
 RUNNING = ".build-running"  # present while a build runs; still there at the start of a build: one was killed
-PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\] (\S+)")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# Sphinx's own messages ("file:line: WARNING: text"); kernels' log lines ("ERROR:tornado...") are not ours
-SPHINX_PROBLEM = re.compile(r"(^|: )(WARNING|ERROR|CRITICAL|SEVERE): |^Extension error|^Exception occurred")
-# LaTeX's own fatal lines ("! Undefined control sequence.") and latexmk's verdict
-LATEX_PROBLEM = re.compile(r"^! |^Latexmk: Errors|^Error: Failed to build pdf")
-EXECUTED = re.compile(r"^(\S+?): Executing notebook using")
-STOP_SECONDS = 10  # how long a stopped Sphinx gets to exit before it is killed
 
 
 @dataclass
@@ -53,32 +46,6 @@ class BuildResult:
     executed: list[str] = field(default_factory=list)
     html: Path | None = None
     pdf: Path | None = None
-
-
-def stage_dir(project: Project) -> Path:
-    return project.build_dir / STAGE
-
-
-def jb_command(project: Project, builder: str = "html") -> list[str]:
-    """Jupyter Book's build with warnings as errors, nitpicky references, and every warning reported.
-
-    Sphinx reads pages one at a time; chapters that need executing have already run in parallel in
-    :mod:`.prefetch` (Sphinx's own ``-j 2`` started kernels in two processes, which collided on ports).
-    """
-    return [
-        sys.executable,
-        "-m",
-        "schoolcollab.build.jupyter_book_main",
-        "build",
-        str(project.root),
-        "--path-output",
-        str(stage_dir(project)),
-        "--builder",
-        builder,
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
 
 
 def source_digest(project: Project) -> str:
@@ -107,55 +74,12 @@ def is_current(project: Project, pdf: bool = False) -> bool:
     return all(stamp.read_text() == now for stamp in stamps)
 
 
-def _start_jupyter_book(
-    project: Project, builder: str, for_print: bool, handoff_dir: Path | None = None
-) -> subprocess.Popen:
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if for_print:
-        env[PRINT_ENV] = "1"
-    if handoff_dir is not None:
-        env[HANDOFF_ENV] = str(handoff_dir)
-    return subprocess.Popen(
-        jb_command(project, builder),
-        cwd=project.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-
-
-def _follow_jupyter_book(
-    proc: subprocess.Popen,
-    builder: str,
-    log_path: Path,
-    result: BuildResult,
-    on_progress: Callable[[str, int, str], None] | None,
-    quiet: threading.Event | None = None,
-) -> int:
-    """Copy a running Jupyter Book's output to the log, collecting its warnings and the pages it
-    executed itself; report its progress unless ``quiet`` is set. Returns its exit code."""
-    with open(log_path, "a", encoding="utf-8") as log:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            text = ANSI.sub("", line.rstrip())
-            if (m := PROGRESS.match(text)) and on_progress and not (quiet and quiet.is_set()):
-                on_progress(m.group(1) if builder == "html" else f"{m.group(1)} (PDF)", int(m.group(2)), m.group(3))
-            if SPHINX_PROBLEM.search(text) or LATEX_PROBLEM.search(text):
-                result.warnings.append(text)
-            if (m := EXECUTED.match(text)) and m.group(1) not in result.executed:
-                result.executed.append(m.group(1))
-        return proc.wait()
-
-
 def _run_pdf_build(
     project: Project, log_path: Path, result: BuildResult, on_progress: Callable[[str, int, str], None] | None
 ) -> int:
     """Run Jupyter Book's PDF builder on the staging folder, appending to the log; returns its exit code."""
-    with _start_jupyter_book(project, "pdflatex", for_print=True) as proc:
-        return _follow_jupyter_book(proc, "pdflatex", log_path, result, on_progress)
+    with start_jupyter_book(project, "pdflatex", for_print=True) as proc:
+        return follow_jupyter_book(proc, "pdflatex", log_path, result.warnings, result.executed, on_progress)
 
 
 def _html_alongside_execution(
@@ -177,12 +101,12 @@ def _html_alongside_execution(
     ``forks`` is a fork server started ahead of the build for its kernels."""
     from .prefetch import Prefetched, default_jobs, finish_order, plan, prefetch, read_times
 
-    handoff_dir = stage / "_build" / ".handoff"
+    handoff_dir = handoff_dir_of(project)
     handoff.hold(handoff_dir)  # Sphinx starts up (1 s or more) while the plan is made; it reads no page yet
     executing = threading.Event()
     executing.set()
     outcome: list[Prefetched | BaseException] = []
-    with _start_jupyter_book(project, "html", for_print, handoff_dir) as proc:
+    with start_jupyter_book(project, "html", for_print, handoff_dir) as proc:
 
         def stop_sphinx(_failure: object = None) -> None:
             proc.terminate()
@@ -226,7 +150,9 @@ def _html_alongside_execution(
         worker = threading.Thread(target=execute, name="execute-chapters")
         worker.start()
         try:
-            code = _follow_jupyter_book(proc, "html", log_path, result, on_progress, quiet=executing)
+            code = follow_jupyter_book(
+                proc, "html", log_path, result.warnings, result.executed, on_progress, quiet=executing
+            )
         finally:
             worker.join()
     if isinstance(outcome[0], BaseException):

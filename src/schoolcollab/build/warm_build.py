@@ -4,7 +4,8 @@
 
 Started by the preview once a build is over, this process imports what ``schoolcollab build`` imports (the
 command line, the check and its loaders, the executor, jupyter-cache: about a second on two cores), then
-starts the build's fork server (:mod:`.kernel_forks`), and waits. When a line ``go`` comes on its standard
+starts the build's fork server (:mod:`.kernel_forks`) and its Sphinx, importing too
+(:func:`.run.start_sphinx_ahead`), and waits. When a line ``go`` comes on its standard
 input it runs ``schoolcollab build`` with its arguments and exits with that build's status; at the end of
 its input without ``go`` it exits at once. Nothing of the book is read before the word, so the check, the
 plan and the build see the files as they are when it comes.
@@ -51,11 +52,12 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _start_forks(argv: list[str]) -> None:
-    """Start the build's fork server now, for the book named by ``--root`` (the command line finds it
-    and uses it if the package's code is unchanged; it ends with this process)."""
+def _start_ahead(argv: list[str]) -> None:
+    """Start the build's fork server and its Sphinx now, for the book named by ``--root`` (the build finds
+    them and uses them if the package's code is unchanged; they end with this process)."""
     from ..paths import find_project
     from .kernel_forks import start_ahead
+    from .sphinx_process import start_sphinx_ahead
 
     root = Path(argv[argv.index("--root") + 1]) if "--root" in argv[:-1] else None
     try:
@@ -63,6 +65,15 @@ def _start_forks(argv: list[str]) -> None:
     except FileNotFoundError:
         return  # the command line will say so, once told to build
     start_ahead(project)
+    start_sphinx_ahead(project)
+
+
+def _stop_ahead() -> None:
+    from .kernel_forks import stop_waiting
+    from .sphinx_process import stop_sphinx_ahead
+
+    stop_waiting()
+    stop_sphinx_ahead()
 
 
 def run_when_told(argv: list[str]) -> int:
@@ -71,26 +82,27 @@ def run_when_told(argv: list[str]) -> int:
     started = package_digest(folder)  # before the imports: an edit during them counts as a change
     for name in WARM:
         importlib.import_module(name)
-    from .kernel_forks import stop_waiting
-
     previous = signal.signal(signal.SIGTERM, _stop)  # the preview stopping: the fork server goes too
     try:
-        _start_forks(argv)
+        _start_ahead(argv)
         told = sys.stdin.readline().strip() == GO
     except SystemExit:
-        stop_waiting()
+        _stop_ahead()
         raise
     signal.signal(signal.SIGTERM, previous)
     if not told:
-        stop_waiting()
+        _stop_ahead()
         return 0
     if stale(folder, started):
-        stop_waiting()
+        _stop_ahead()
         os.execv(sys.executable, [sys.executable, "-m", "schoolcollab.cli", *argv])
     from ..cli import main as cli_main
 
     sys.argv = ["schoolcollab", *argv]
-    cli_main()  # exits with the build's status
+    try:
+        cli_main()  # exits with the build's status
+    finally:
+        _stop_ahead()  # what the build did not take: a check that failed starts no Sphinx
     return 0
 
 
