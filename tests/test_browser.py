@@ -39,8 +39,8 @@ def walk(site, browser) -> Walk:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTEFACTS.glob("*.png"):
         old.unlink()
-    found = Walk()
-    for rel, visit in zip(pages(project), visits(browser, [base + rel for rel in pages(project)]), strict=True):
+    found, listed = Walk(), pages(project)
+    for rel, visit in zip(listed, visits(browser, [base + rel for rel in listed]), strict=True):
         visit.page.screenshot(path=str(ARTEFACTS / (rel.replace("/", "__")[:-5] + ".png")), full_page=True)
         hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
         found.links += [(rel, href) for href in hrefs]

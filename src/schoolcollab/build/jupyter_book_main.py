@@ -8,7 +8,7 @@ each build 0.45 s more (see :mod:`schoolcollab.exiting`).
 With ``SCHOOLCOLLAB_SPHINX_WAIT`` set, the process first imports Sphinx, its HTML builder and every
 extension the book's ``_config.yml`` names (about a second of a core), then waits for a line ``go`` on its
 standard input before it runs the command; at the end of its input without one it exits, having built
-nothing. The preview starts its next build's Sphinx this way (:func:`.run.start_sphinx_ahead`) while
+nothing. The preview starts its next build's Sphinx this way (:func:`.sphinx_process.start_sphinx_ahead`) while
 the author edits. Only modules are imported ahead: the configuration, the table of contents and every
 page are read once the word has come, as they are then.
 """
@@ -28,19 +28,16 @@ GO = "go"
 ALWAYS = ("jupyter_book.cli.main", "sphinx.application", "sphinx.builders.html", "jupyter_book.sphinx")
 
 
-def import_ahead(argv: list[str]) -> list[str]:
-    """Import what the build ``argv`` (``build SOURCE ...``) will load; returns the modules imported. A
-    module that fails to import is left for the build itself to load, and report."""
+def import_ahead(argv: list[str]) -> None:
+    """Import what the build ``argv`` (``build SOURCE ...``) will load. A module that fails to import is
+    left for the build itself to load, and report."""
     from jupyter_book.config import get_final_config
 
     source = Path(argv[argv.index("build") + 1])
     config, _ = get_final_config(user_yaml=source / "_config.yml", sourcedir=source)
-    done = []
     for name in [*ALWAYS, *config.get("extensions", [])]:
         with contextlib.suppress(Exception):  # the build imports it again, and says what is wrong
             importlib.import_module(name)
-            done.append(name)
-    return done
 
 
 def wait_for_go(argv: list[str]) -> bool:

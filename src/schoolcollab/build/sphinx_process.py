@@ -66,8 +66,27 @@ def handoff_dir_of(project: Project) -> Path:
     return stage_dir(project) / "_build" / ".handoff"
 
 
-# Sphinx processes started ahead (start_sphinx_ahead), each waiting for the build whose command it was given
-_ahead: dict[tuple[str, ...], subprocess.Popen] = {}
+def _spawn(project: Project, command: list[str], env: dict[str, str], waiting: bool = False) -> subprocess.Popen:
+    """Jupyter Book's ``command`` for ``project``, its output on one pipe; ``waiting``: with an input pipe,
+    for the word (:mod:`.jupyter_book_main`)."""
+    return subprocess.Popen(
+        command,
+        cwd=project.root,
+        stdin=subprocess.PIPE if waiting else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
+def _launch(command: list[str], for_print: bool, handoff_dir: Path | None) -> tuple[object, ...]:
+    """What a started-ahead Sphinx must have been started with to serve a build: command and environment."""
+    return (*command, for_print, handoff_dir)
+
+
+# Sphinx processes started ahead (start_sphinx_ahead), each waiting for a build launched as it was
+_ahead: dict[tuple[object, ...], subprocess.Popen] = {}
 
 
 def start_sphinx_ahead(project: Project) -> None:
@@ -76,37 +95,36 @@ def start_sphinx_ahead(project: Project) -> None:
     A package that changed meanwhile is the caller's to look for (:mod:`.warm_build` does)."""
     from .jupyter_book_main import WAIT_ENV
 
-    command = jb_command(project, "html")
-    _ahead[tuple(command)] = subprocess.Popen(
-        command,
-        cwd=project.root,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**_sphinx_env(False, handoff_dir_of(project)), WAIT_ENV: "1"},
-    )
+    command, handoff_dir = jb_command(project, "html"), handoff_dir_of(project)
+    env = {**_sphinx_env(False, handoff_dir), WAIT_ENV: "1"}
+    _ahead[_launch(command, False, handoff_dir)] = _spawn(project, command, env, waiting=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a Sphinx waiting for the word (closing its input is enough; it exits at once)."""
+    proc.stdin.close()  # type: ignore[union-attr]
+    try:
+        proc.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()  # type: ignore[union-attr]
 
 
 def stop_sphinx_ahead() -> None:
-    """Stop every Sphinx started ahead that no build took (closing its input is enough; it exits at once)."""
+    """Stop every Sphinx started ahead that no build took."""
     while _ahead:
-        proc = _ahead.popitem()[1]
-        proc.stdin.close()  # type: ignore[union-attr]
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        _stop(_ahead.popitem()[1])
 
 
 def start_jupyter_book(
     project: Project, builder: str, for_print: bool, handoff_dir: Path | None = None
 ) -> subprocess.Popen:
+    """Jupyter Book's build, running: the Sphinx started ahead for exactly this launch if it still waits,
+    else a new one."""
     command = jb_command(project, builder)
-    waiting = _ahead.pop(tuple(command), None)
-    if waiting is not None and not for_print and handoff_dir == handoff_dir_of(project) and waiting.poll() is None:
+    waiting = _ahead.pop(_launch(command, for_print, handoff_dir), None)
+    if waiting is not None and waiting.poll() is None:
         from .jupyter_book_main import GO
 
         try:
@@ -116,16 +134,8 @@ def start_jupyter_book(
         except OSError:  # it died meanwhile: start one as usual
             pass
     if waiting is not None:
-        _ahead[tuple(command)] = waiting
-        stop_sphinx_ahead()
-    return subprocess.Popen(
-        command,
-        cwd=project.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_sphinx_env(for_print, handoff_dir),
-    )
+        _stop(waiting)
+    return _spawn(project, command, _sphinx_env(for_print, handoff_dir))
 
 
 def follow_jupyter_book(

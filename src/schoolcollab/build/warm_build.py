@@ -5,7 +5,7 @@
 Started by the preview once a build is over, this process imports what ``schoolcollab build`` imports (the
 command line, the check and its loaders, the executor, jupyter-cache: about a second on two cores), then
 starts the build's fork server (:mod:`.kernel_forks`) and its Sphinx, importing too
-(:func:`.run.start_sphinx_ahead`), and waits. When a line ``go`` comes on its standard
+(:func:`.sphinx_process.start_sphinx_ahead`), and waits. When a line ``go`` comes on its standard
 input it runs ``schoolcollab build`` with its arguments and exits with that build's status; at the end of
 its input without ``go`` it exits at once. Nothing of the book is read before the word, so the check, the
 plan and the build see the files as they are when it comes.
