@@ -38,3 +38,15 @@ def test_a_template_is_compiled_once_and_again_only_when_edited(tmp_path: Path) 
 
     sources["page.html"] = "<h1>{{ title }}</h1>"  # a theme's template changed: compiled afresh, never stale
     assert _build(tmp_path, sources).get_template("page.html").render(title="c") == "<h1>c</h1>"
+
+
+def test_the_search_index_stems_words_in_c_and_as_the_python_stemmer_does() -> None:
+    """Sphinx's English search index stems every word of every page it writes; snowballstemmer hands that
+    to PyStemmer (Snowball's C code) when it is installed, 0.29 s against 0.10 s for five pages."""
+    import snowballstemmer
+    from snowballstemmer.porter_stemmer import PorterStemmer
+
+    stemmer = snowballstemmer.stemmer("porter")
+    assert type(stemmer).__module__ == "Stemmer", "PyStemmer is not installed: the index is stemmed in Python"
+    words = ["partnerships", "collaborating", "federations", "sustainability", "schools", "improved", "leadership"]
+    assert [stemmer.stemWord(w) for w in words] == [PorterStemmer().stemWord(w) for w in words]
