@@ -108,6 +108,64 @@ def test_a_call_that_fails_raises_in_the_chapter_and_keeps_what_it_used(
     assert "claims" in facets_of(state, "failed")
 
 
+def test_a_call_whose_fields_are_unchanged_is_not_made_again_and_one_whose_fields_changed_is(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finding's direction changes the findings (and the tables built from them); a claim box reads the
+    claims, their links and their ratings, unchanged by it, so the build knows the box without making it.
+    A factor table reads the findings: it is made again (and counts the same). A claim's wording changes
+    the claims: the box is made again, and differs."""
+    from schoolcollab import call_facets
+
+    state = tmp_path / "state"
+    state.mkdir()
+    box = "pupil-impact-limited-mixed"
+    run_chapter(project, state, "box", monkeypatch, lambda sc, ev: sc.present.claim_box(ev, box))
+    run_chapter(project, state, "table", monkeypatch, lambda sc, ev: sc.present.factor_table(ev, "conditions"))
+    recorded = {doc: read_state(state, doc) for doc in ("box", "table")}
+    (box_call,) = recorded["box"].facets  # type: ignore[union-attr]
+    (table_call,) = recorded["table"].facets  # type: ignore[union-attr]
+    assert set(recorded["box"].call_uses[box_call]) == {"claims", "links", "ratings"}  # type: ignore[union-attr]
+    assert "findings" in recorded["table"].call_uses[table_call]  # type: ignore[union-attr]
+    made: list[str] = []
+    real = call_facets.call_again
+
+    def watched(name: str, ev: Any, root: str) -> str:
+        made.append(name)
+        return real(name, ev, root)
+
+    monkeypatch.setattr(call_facets, "call_again", watched)
+    set_direction(project, "ainscow2006collaboration", "positive", "mixed")
+    assert cache_token(project, state, "box") == (recorded["box"].token, False)  # type: ignore[union-attr]
+    assert made == []
+    assert cache_token(project, state, "table") == (recorded["table"].token, False)  # type: ignore[union-attr]
+    assert made == [table_call]
+    # found to hold on the edited files: the next plan compares the table's fields with them
+    refreshed = read_state(state, "table").call_uses[table_call]  # type: ignore[union-attr]
+    assert refreshed["findings"] != recorded["table"].call_uses[table_call]["findings"]  # type: ignore[union-attr]
+
+    text = project.claims.read_text(encoding="utf-8")
+    old = "statement: Few studies test whether"
+    project.claims.write_text(text.replace(old, "statement: Only a few studies test whether", 1), encoding="utf-8")
+    assert cache_token(project, state, "box")[1]
+    assert made[-1] == box_call
+
+
+def test_a_kept_derived_attribute_counts_as_a_use_of_what_it_is_computed_from(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ev.sensitivity`` is computed from the rating inputs once and then kept: a call that reads it after
+    that has still read the rating inputs, or an edit to them would leave its result taken as unchanged."""
+    state = tmp_path / "state"
+    state.mkdir()
+    body = lambda sc, ev: (ev.sensitivity, sc.present.sensitivity_summary(ev))  # noqa: E731 - as the others
+    run_chapter(project, state, "kept", monkeypatch, body)
+    recorded = read_state(state, "kept")
+    assert recorded is not None
+    (call,) = [name for name in recorded.facets if name.startswith(CALL)]
+    assert "rating_inputs" in recorded.call_uses[call]
+
+
 def test_the_build_makes_a_recorded_call_again_on_the_files_as_they_are(project: Project) -> None:
     import schoolcollab as sc
 

@@ -27,6 +27,8 @@ PRINT_ENV = "SCHOOLCOLLAB_PRINT"
 # A manifest line is a path read directly, or one of these prefixes (see schoolcollab.facets):
 VIA = "via-evidence:"  # a path read only to load the evidence base, which the chapter sees through its facets
 FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chapter used, and its value's digest
+# call-uses:<JSON [call facet, {facet: digest}]>, the fields of the evidence base a tracked call read, as they were
+USES = "call-uses:"
 # What a kernel (or a Sphinx page) records, for the whole process: the manifest named in the environment.
 _recorded: set[str] = set()
 _via: list[str] = []
@@ -147,6 +149,15 @@ def record_facet_digest(name: str, digest: str) -> None:
     elif name not in facets:
         facets.add(name)
         _write(f"{FACET}{name}:{digest}")
+
+
+def record_call_uses(name: str, uses: dict[str, str]) -> None:
+    """Note the facets the tracked call ``name`` read, with their digests (see :mod:`.call_facets`)."""
+    if not recording():
+        return
+    import json
+
+    _write(USES + json.dumps([name, uses], sort_keys=True, separators=(",", ":"), ensure_ascii=True))
 
 
 class Digested(str):

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from .editions import Changes
 
 
+# Attributes of the Evidence bundle computed from its fields and kept, with the fields they are computed from
+DERIVED = {"sensitivity": ("rating_inputs",)}
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The coded evidence base with everything computed from it."""
@@ -48,6 +52,9 @@ class Evidence:
         value = object.__getattribute__(self, name)
         if name in FACETS:
             record_facet(name, value)
+        elif name in DERIVED:  # computed once and then kept: every use counts as a use of its sources
+            for source in DERIVED[name]:
+                record_facet(source, object.__getattribute__(self, source))
         return value
 
     @property

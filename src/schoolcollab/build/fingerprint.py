@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..inputs import FACET, VIA
+from ..inputs import FACET, USES, VIA
 from ..paths import Project
 
 # Within one look at the book (a build's plan of which chapters to execute), each file is read and hashed
@@ -97,7 +97,8 @@ class ChapterState:
     ``loaded`` are the inputs it read only to load the evidence base, ``facets`` the fields of that
     evidence base it used with their digests (:mod:`schoolcollab.facets`), and ``direct_fp`` the
     fingerprint of the package and of its other inputs: when only ``loaded`` files changed, the
-    chapter is current if the facets it used are unchanged.
+    chapter is current if the facets it used are unchanged. ``call_uses`` holds, for each call among
+    the facets, the fields it read and their digests when its result was last known to hold.
     """
 
     inputs: list[str]
@@ -106,6 +107,7 @@ class ChapterState:
     loaded: list[str] = field(default_factory=list)
     facets: dict[str, str] = field(default_factory=dict)
     direct_fp: str = ""
+    call_uses: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def read_state(state_dir: Path, docname: str) -> ChapterState | None:
@@ -157,8 +159,9 @@ def cache_token(project: Project, state_dir: Path, docname: str, for_print: bool
     if state is not None and (state.token.endswith(PRINT_MARK) or not for_print):
         if current == state.inputs_fp:
             return state.token, False
-        if same_facets(project, state):  # only files it saw through unchanged facets changed
-            write_state(state_dir, docname, replace(state, inputs_fp=current))
+        uses = facets_now(project, state)
+        if uses is not None:  # only files it saw through unchanged facets changed
+            write_state(state_dir, docname, replace(state, inputs_fp=current, call_uses=uses))
             return state.token, False
     return current + (PRINT_MARK if for_print else ""), True
 
@@ -167,15 +170,33 @@ def _direct(state: ChapterState) -> list[str]:
     return sorted(set(state.inputs) - set(state.loaded))
 
 
-def same_facets(project: Project, state: ChapterState) -> bool:
+def facets_now(project: Project, state: ChapterState) -> dict[str, dict[str, str]] | None:
     """Whether the chapter, reading what it read last time, would see exactly the same values: its
-    direct inputs and the package are unchanged, and so is every evidence facet it used."""
+    direct inputs and the package are unchanged, and so is every evidence facet it used. If so, the
+    fields each of its calls read, with their digests now (see :attr:`ChapterState.call_uses`); else None.
+
+    A call whose fields all have the digests they had is known to return what it returned; only the
+    others are made again on the evidence base as it is now."""
     if not state.loaded or not state.direct_fp:
-        return False
+        return None
     if inputs_fingerprint(project, _direct(state)) != state.direct_fp:
-        return False
+        return None
     now = current_facets(project)
-    return now is not None and all(now(name) == seen != "unstable" for name, seen in state.facets.items())
+    if now is None:
+        return None
+    uses: dict[str, dict[str, str]] = {}
+    for name, seen in state.facets.items():
+        if seen == "unstable":
+            return None
+        read = state.call_uses.get(name)
+        if read is not None:
+            fields_now = {f: now(f) for f in read}
+            uses[name] = fields_now
+            if fields_now == read and "unstable" not in fields_now.values():
+                continue  # what the call read is unchanged: so is what it returned
+        if now(name) != seen:
+            return None
+    return uses
 
 
 _evidence_cache: dict[tuple[str, str], Any] = {}
@@ -256,11 +277,13 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     # one line per record: a path (or a call's arguments) may hold spaces
     lines = set(pending.read_text(encoding="utf-8").splitlines()) if pending.is_file() else set()
     facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
+    uses = dict(json.loads(line.removeprefix(USES)) for line in lines if line.startswith(USES))
     root = project.root.resolve()  # the kernel records resolved paths
     via = {_book_relative(root, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}
-    direct = {_book_relative(root, line) for line in lines if not line.startswith((FACET, VIA))}
+    direct = {_book_relative(root, line) for line in lines if not line.startswith((FACET, VIA, USES))}
     inputs = sorted(direct | via)
-    state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
+    calls = {name: read for name, read in uses.items() if name in facets}
+    state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets, "", calls)
     write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
     pending.unlink(missing_ok=True)
 
