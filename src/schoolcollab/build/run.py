@@ -97,8 +97,9 @@ def _html_alongside_execution(
     stopped at once, before it is handed that chapter: it would only run the chapter again and fail the
     same way (after a timeout, with its crash report). The other chapters still finish and are cached.
     With ``for_print`` the chapters execute for the print edition too (figures also stored as PDF), so
-    the PDF build that follows finds them cached. ``meanwhile`` is called once Sphinx has started;
-    ``forks`` is a fork server started ahead of the build for its kernels."""
+    the PDF build that follows finds them cached. ``meanwhile`` is called once the chapters have executed:
+    Sphinx then reads and writes the last pages on one core, and the other is free. ``forks`` is a fork
+    server started ahead of the build for its kernels."""
     from .prefetch import Prefetched, default_jobs, finish_order, plan, prefetch, read_times
 
     handoff_dir = handoff_dir_of(project)
@@ -122,8 +123,6 @@ def _html_alongside_execution(
             handoff.release_all(handoff_dir)
             raise
         handoff.announce(handoff_dir, finish_order(todo, read_times(project), default_jobs()))
-        if meanwhile is not None:
-            meanwhile()
 
         def execute() -> None:
             try:
@@ -146,6 +145,8 @@ def _html_alongside_execution(
                 executing.clear()
                 if not isinstance(outcome[-1], Prefetched) or outcome[-1].failures:
                     stop_sphinx()
+                elif meanwhile is not None:
+                    meanwhile()
 
         worker = threading.Thread(target=execute, name="execute-chapters")
         worker.start()
@@ -239,7 +240,7 @@ def _build(
             log.write("the package changed after the fork server started: kernels start from a new one\n")
     result = BuildResult(False, log_path)
     downloads: list[Future[dict[str, bytes] | None]] = []
-    # the downloads are computed while Sphinx runs (the main thread only waits for it), written at publishing
+    # the downloads are computed while Sphinx finishes (the main thread only waits for it), written at publishing
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="downloads") as pool:
         code, ahead = _html_alongside_execution(
             project,
