@@ -18,8 +18,9 @@ from schoolcollab.build.kernel_forks import ForkServer, kernel_forks
 from schoolcollab.build.kernel_managers import ForkedKernelManager, ReadyKernelManager, manager_options
 
 PROBE = (
-    "import os, sys\n"
-    "print(os.getcwd(), os.environ.get('SC_PROBE'), 'schoolcollab' in sys.modules, os.environ.get('MPLBACKEND'))"
+    "import gc, os, sys\n"
+    "print(os.getcwd(), os.environ.get('SC_PROBE'), 'schoolcollab' in sys.modules, os.environ.get('MPLBACKEND'),"
+    " gc.get_freeze_count())"
 )
 pytestmark = pytest.mark.slow  # every test starts kernels
 
@@ -44,12 +45,14 @@ def test_a_forked_kernel_runs_a_chapter_as_a_started_one_would(tmp_path: Path) -
         again = _run([PROBE], tmp_path, {**forks, "SC_PROBE": "chapter-2"}, forked=True)
     started = _run([PROBE, FIGURE], tmp_path, {"SC_PROBE": "chapter-1"}, forked=False)
     # the same working directory, the environment given to that kernel, the same plotting backend...
-    cwd, probe, warm, backend = _printed(forked, 0)
+    cwd, probe, warm, backend, frozen = _printed(forked, 0)
     assert [cwd, probe, backend] == [str(tmp_path), "chapter-1", "module://matplotlib_inline.backend_inline"]
     assert _printed(again, 0)[1] == "chapter-2"  # each kernel has its own environment
     assert _printed(started, 0)[0:2] == [cwd, probe] and _printed(started, 0)[3] == backend
     # ...the package already imported (the point of forking), where a started kernel has not
     assert warm == "True" and _printed(started, 0)[2] == "False"
+    # with what those imports made kept out of the collector's full passes
+    assert int(frozen) > 100_000 and _printed(started, 0)[4] == "0"
     # and a figure comes out as the same kind of output
     assert [o["output_type"] for o in forked.cells[1].outputs] == [o["output_type"] for o in started.cells[1].outputs]
     assert set(forked.cells[1].outputs[0]["data"]) == set(started.cells[1].outputs[0]["data"]), (

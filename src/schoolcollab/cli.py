@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import cast
 
@@ -91,6 +92,7 @@ def build(
         report = check_project(project)
         if report.problems:
             _fail_input(InputError(report.problems))
+        gc.freeze()  # the imports and the evidence base last until the build ends: no full collection walks them
         if report.evidence is not None:
             from .build.fingerprint import offer_evidence
 

@@ -9,6 +9,7 @@ its kernel records every input it reads (``schoolcollab.inputs``) for the next f
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,7 @@ def on_builder_inited(app: Sphinx) -> None:
 
     apa_style.load_kept(Path(app.doctreedir) / APA_KEPT)
     keep_compiled_templates(app)
+    gc.freeze()  # and the environment just loaded (see setup)
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -227,6 +229,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .accessibility import setup_accessibility
     from .latex import setup_latex
 
+    # Sphinx's modules and, once the builder starts, its loaded environment live as long as the process:
+    # kept out of the garbage collector's full passes, which walked them four times a rebuild (0.45 s of
+    # the 2.4 s from here to the end of a four-page rebuild; 0.08 s after)
+    gc.freeze()
     register_bibtex_plugins()
     setup_latex(app)
     setup_accessibility(app)
