@@ -11,7 +11,7 @@ equal digests mean the chapter would receive the same value. A call whose argume
 canonical form (a figure, a frame passed in) is not tracked: the fields it used are recorded instead,
 as before, so nothing the chapter saw goes unrecorded.
 
-Each recorded call also notes the fields it read, with their digests then. While those fields have the
+Each recorded call also notes the fields it read; the build keeps their digests. While those fields have the
 same digests now (and the package and the chapter's other inputs are unchanged, which the build checks
 first), the call would return what it returned: the build does not make it again. An edit to one record
 changes a few fields and leaves most calls' fields as they were.
@@ -30,7 +30,6 @@ from typing import Any, Protocol, TypeVar
 
 from .facets import digest_value
 from .inputs import (
-    Digested,
     held_facets,
     holding_facets,
     record_call_uses,
@@ -156,29 +155,10 @@ def tracked(fn: F, module: str, name: str) -> F:
             release_facets(used)
         else:
             record_facet_digest(facet, digest)  # type: ignore[arg-type]  # facet is set when digest is
-            record_call_uses(facet, _digests(used))  # type: ignore[arg-type]
+            record_call_uses(facet, list(used))  # type: ignore[arg-type]
         return fn.draw(result) if source is not None else result  # type: ignore[attr-defined]
 
     return call  # type: ignore[return-value]
-
-
-# A kernel's digests of the evidence base's fields, by field and object (kept alive here, so an id is
-# never reused): every call that reads a field reads the same object, digested once per chapter.
-_digested: dict[tuple[str, int], tuple[Any, str]] = {}
-
-
-def _digests(used: dict[str, Any]) -> dict[str, str]:
-    """The digest of each facet a call used (held by :func:`.inputs.held_facets`)."""
-    found = {}
-    for name, value in used.items():
-        if isinstance(value, Digested):
-            found[name] = str(value)
-            continue
-        key = (name, id(value))
-        if key not in _digested:
-            _digested[key] = (value, digest_value(value))
-        found[name] = _digested[key][1]
-    return found
 
 
 def track_call(value: Any, module: str, name: str) -> Any:

@@ -27,7 +27,7 @@ PRINT_ENV = "SCHOOLCOLLAB_PRINT"
 # A manifest line is a path read directly, or one of these prefixes (see schoolcollab.facets):
 VIA = "via-evidence:"  # a path read only to load the evidence base, which the chapter sees through its facets
 FACET = "facet:"  # facet:<name>:<digest>, a field of the evidence base the chapter used, and its value's digest
-# call-uses:<JSON [call facet, {facet: digest}]>, the fields of the evidence base a tracked call read, as they were
+# call-uses:<JSON [call facet, [facet, ...]]>, the fields of the evidence base a tracked call read
 USES = "call-uses:"
 # What a kernel (or a Sphinx page) records, for the whole process: the manifest named in the environment.
 _recorded: set[str] = set()
@@ -151,13 +151,13 @@ def record_facet_digest(name: str, digest: str) -> None:
         _write(f"{FACET}{name}:{digest}")
 
 
-def record_call_uses(name: str, uses: dict[str, str]) -> None:
-    """Note the facets the tracked call ``name`` read, with their digests (see :mod:`.call_facets`)."""
+def record_call_uses(name: str, used: list[str]) -> None:
+    """Note the facets the tracked call ``name`` read (see :mod:`.call_facets`)."""
     if not recording():
         return
     import json
 
-    _write(USES + json.dumps([name, uses], sort_keys=True, separators=(",", ":"), ensure_ascii=True))
+    _write(USES + json.dumps([name, sorted(used)], separators=(",", ":"), ensure_ascii=True))
 
 
 class Digested(str):

@@ -277,13 +277,17 @@ def record_execution(project: Project, state_dir: Path, docname: str, token: str
     # one line per record: a path (or a call's arguments) may hold spaces
     lines = set(pending.read_text(encoding="utf-8").splitlines()) if pending.is_file() else set()
     facets = dict(line.removeprefix(FACET).rsplit(":", 1) for line in lines if line.startswith(FACET))
-    uses = dict(json.loads(line.removeprefix(USES)) for line in lines if line.startswith(USES))
+    read = dict(json.loads(line.removeprefix(USES)) for line in lines if line.startswith(USES))
     root = project.root.resolve()  # the kernel records resolved paths
     via = {_book_relative(root, line.removeprefix(VIA)) for line in lines if line.startswith(VIA)}
     direct = {_book_relative(root, line) for line in lines if not line.startswith((FACET, VIA, USES))}
     inputs = sorted(direct | via)
-    calls = {name: read for name, read in uses.items() if name in facets}
-    state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets, "", calls)
+    state = ChapterState(inputs, inputs_fingerprint(project, inputs), token, sorted(via - direct), facets)
+    calls = {name: fields for name, fields in read.items() if name in facets}
+    if calls and (now := current_facets(project)) is not None:
+        # the digests of the fields each call read, from the evidence base the plan loaded (the files it read
+        # are unchanged, or the build forgets this execution: forget_executions), not digested in the kernel
+        state = replace(state, call_uses={name: {f: now(f) for f in fields} for name, fields in calls.items()})
     write_state(state_dir, docname, replace(state, direct_fp=inputs_fingerprint(project, _direct(state))))
     pending.unlink(missing_ok=True)
 
