@@ -35,6 +35,8 @@ from .fork_client import SIZE, read_exactly
 # below choose the same backend a started kernel would. The backend's module itself is not imported
 # here: it hooks figures into the kernel's display when first imported, and there is no kernel yet.
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+# debugpy, imported below, warns on stderr about frozen modules unless told not to check (Sphinx is told too)
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 # Only what many chapters import. A module one chapter needs (statsmodels and scipy for the matched-schools
 # study, seaborn for the print edition's gap map: 0.4 and 0.8 s) costs that kernel the same either way,
@@ -42,6 +44,7 @@ os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 WARM = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",  # every kernel imports it as it starts (debugpy: 0.2 s of each kernel, on two busy cores)
     "matplotlib.pyplot",
     "myst_nb",
     "schoolcollab.load",
