@@ -47,8 +47,10 @@ WARM = (
     "ipykernel.debugger",  # every kernel imports it as it starts (debugpy: 0.2 s of each kernel, on two busy cores)
     "matplotlib.pyplot",
     "myst_nb",
+    "myst_nb.ext.glue",  # imported by the first glue() of every chapter
     "schoolcollab.load",
     "schoolcollab.present",
+    "schoolcollab.apa_names",  # pybtex and latexcodec: every chapter that cites
 )
 
 
