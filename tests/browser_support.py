@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 from schoolcollab.paths import Project
@@ -22,15 +23,22 @@ class Visit:
 
     ``settled=False`` only starts the load: :meth:`settle` then waits for the network to go quiet, so
     that several pages can load, and sit out their quiet half-second, at once (:func:`visits`).
+    ``scripts`` run in every page of the visit before the page's own (Playwright's init scripts: a
+    string of JavaScript, or a Path to a file of it); ``statuses`` also counts each HTTP error answer
+    among the complaints, as "404 <url>".
     """
 
-    def __init__(self, browser, url: str, *, settled: bool = True):
+    def __init__(self, browser, url: str, *, settled: bool = True, scripts: tuple = (), statuses: bool = False):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        for script in scripts:
+            self.context.add_init_script(**({"path": script} if isinstance(script, Path) else {"script": script}))
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        if statuses:
+            self.page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         self.context.route("**/*", self._route)
         self.page.goto(url, wait_until="networkidle" if settled else "commit")
 
@@ -55,14 +63,15 @@ class Visit:
 AHEAD = 4  # pages loading while the one before them is looked at
 
 
-def visits(browser, urls: list[str], ahead: int = AHEAD) -> Iterator[Visit]:
+def visits(browser, urls: list[str], ahead: int = AHEAD, **options) -> Iterator[Visit]:
     """A settled :class:`Visit` of each of ``urls`` in turn, each in its own browser context, while the next
     ``ahead`` load: the half-second of quiet each page is given then passes for several pages at once.
-    The caller closes each visit; those not yet handed out are closed if the caller stops early."""
+    ``options`` go to each :class:`Visit`. The caller closes each visit; those not yet handed out are
+    closed if the caller stops early."""
     pending: deque[Visit] = deque()
     try:
         for url in urls:
-            pending.append(Visit(browser, url, settled=False))
+            pending.append(Visit(browser, url, settled=False, **options))
             if len(pending) > ahead:
                 yield pending.popleft().settle()
         while pending:

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from axe_playwright_python.base import AXE_FILE_PATH
 
 from schoolcollab.present import style
 from schoolcollab.present.style import contrast_ratio, relative_luminance, text_colour_on
 
-from browser_support import MAIN_TABLES, Visit, pages, rows
+from browser_support import MAIN_TABLES, Visit, pages, rows, visits
 from conftest import ROOT
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -33,14 +34,14 @@ MODES = ("light", "dark")
 SET_MODE = "localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
 DRAWN = f"() => {MAIN_TABLES}.every(t => t.closest('.dt-container') && t.querySelector('tbody tr'))"
 SHOWN_NODES = 3
+AXE = AXE_FILE_PATH  # axe-core's own script, as axe-playwright-python ships it
 
 
 def axe_violations(page) -> list[dict[str, Any]]:
-    """axe-core's violations of the WCAG 2.x A/AA rules on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
+    """axe-core's violations of the WCAG 2.x A/AA rules on the page as it is now (axe is already in the
+    page: :data:`AXE` runs before the page's own scripts, so it is compiled while the page loads)."""
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    return Axe().run(page, options=options).response["violations"]
+    return page.evaluate("options => axe.run(document, options).then(r => r.violations)", options)
 
 
 def audit(visit: Visit, html: Path) -> list[dict[str, Any]]:
@@ -74,21 +75,18 @@ def report(where: str, violations: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def in_mode(browser, url: str, mode: str) -> Visit:
-    """A visit whose later page loads start in colour ``mode``, set the way the theme's switch sets it."""
-    visit = Visit(browser, url)
-    visit.context.add_init_script(SET_MODE.format(mode=mode))
-    visit.page.on("response", lambda r: visit.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    return visit
+def in_mode(mode: str) -> dict[str, Any]:
+    """:class:`Visit` options for pages that start in colour ``mode`` (set the way the theme's switch
+    sets it) with axe-core in them, and that count HTTP errors among their complaints."""
+    return {"scripts": (SET_MODE.format(mode=mode), AXE), "statuses": True}
 
 
-def load(visit: Visit, url: str, mode: str) -> None:
-    """Open ``url`` in the visit, wait until its explorer tables (if any) are drawn, check the mode."""
-    visit.page.goto(url, wait_until="networkidle")
+def drawn(visit: Visit, mode: str) -> None:
+    """Wait until the visit's explorer tables (if any) are drawn; check the page is in ``mode``."""
     if visit.page.locator("table[id^='itables_']").count():
         visit.page.wait_for_function(DRAWN)
     theme = visit.page.evaluate("document.documentElement.dataset.theme")
-    assert theme == mode, f"{url}: asked for {mode} mode, the page shows {theme}"
+    assert theme == mode, f"{visit.page.url}: asked for {mode} mode, the page shows {theme}"
 
 
 def toc_files() -> int:
@@ -103,19 +101,22 @@ def test_every_page_passes_axe_wcag_aa(site, browser, mode: str) -> None:
     project, base = site
     found, html = pages(project), project.build_dir / "html"
     assert len(found) >= toc_files()  # every chapter, plus search and the index
-    visit = in_mode(browser, base + found[0], mode)
     problems: list[str] = []
-    for rel in found:
-        load(visit, base + rel, mode)
+    complaints: dict[str, tuple[list[str], list[str]]] = {}
+    # several pages load at once while one is audited (each in its own context, as a reader's tab)
+    for rel, visit in zip(found, visits(browser, [base + rel for rel in found], **in_mode(mode)), strict=True):
+        drawn(visit, mode)
         problems += report(f"{rel} ({mode})", audit(visit, html))
         if visit.page.locator(".dtsp-showAll").count():  # and with the explorer's filter panes open
             for button in visit.page.locator(".dtsp-showAll").all():
                 button.click()
             visit.page.wait_for_timeout(300)
             problems += report(f"{rel} ({mode}, filter panes open)", audit(visit, html))
-    visit.close()
+        if visit.errors or visit.outside:
+            complaints[rel] = (visit.errors, visit.outside)
+        visit.close()
     assert not problems, "\n".join(problems)
-    assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
+    assert not complaints, complaints
 
 
 # -- the keyboard -----------------------------------------------------------------------------------
@@ -176,8 +177,8 @@ def sorted_years(page) -> list[int]:
 def test_explorer_by_keyboard_alone_with_focus_always_visible(site, browser, mode: str) -> None:
     _, base = site
     url = base + "chapters/explorer.html"
-    visit = in_mode(browser, url, mode)
-    load(visit, url, mode)
+    visit = Visit(browser, url, **in_mode(mode))
+    drawn(visit, mode)
     page = visit.page
     panes = page.locator(".dtsp-searchPane:visible").count()
     headers = page.evaluate(
